@@ -1,0 +1,5 @@
+"""Allow `python -m hotelmate_rt`."""
+
+from hotelmate_rt.cli.app import main
+
+main()

@@ -1,0 +1,52 @@
+"""The `hotelmate-rt` command: the only place (with its siblings) that imports typer or rich."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from . import contract
+
+app = typer.Typer(
+    name="hotelmate-rt",
+    help="Contract-driven checks for HotelMate's realtime (Pusher) layer.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+app.add_typer(contract.app, name="contract")
+
+
+def _register_optional() -> None:
+    """Attach the command modules that exist (each one registers itself on `app`)."""
+    import importlib
+
+    for name in ("emit", "listen", "scan", "oncall"):
+        try:
+            module = importlib.import_module(f"hotelmate_rt.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"hotelmate_rt.cli.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Run the CLI; expected failures exit 2 with one line, never a traceback."""
+    from hotelmate_rt.errors import HotelmateRtError
+
+    try:
+        app()
+    except HotelmateRtError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

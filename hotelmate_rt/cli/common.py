@@ -1,0 +1,87 @@
+"""Shared CLI plumbing: exit codes, output helpers, contract loading with friendly errors."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hotelmate_rt.contracts import Contract
+
+
+class ExitCode(enum.IntEnum):
+    """The exit-code interface: 0 all good, 1 findings/violations, 2 usage or load error."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+
+
+ContractOption = typer.Option(
+    None, "--contract", "-c", envvar="HOTELMATE_RT_CONTRACT",
+    help="Contract file [default: ./channels.yaml; env HOTELMATE_RT_CONTRACT].")
+JsonOption = typer.Option(False, "--json", help="Write JSON for machines instead of a table.")
+
+
+def stdout() -> Console:
+    """Return a rich console on stdout (imported lazily so --help stays fast)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def stderr() -> Console:
+    """Return a rich console on stderr for diagnostics."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: ExitCode = ExitCode.USAGE, hint: str = "") -> NoReturn:
+    """Print a one-line error (and a hint) to stderr and exit with a code; never a traceback."""
+    console = stderr()
+    console.print(f"[bold red]error:[/] {_escape(message)}")
+    if hint:
+        console.print(f"[dim]hint:[/] {_escape(hint)}")
+    raise typer.Exit(int(code))
+
+
+def print_json(data: Any) -> None:
+    """Write one JSON document to stdout."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def print_ndjson(data: Any) -> None:
+    """Write one JSON line to stdout and flush (for streams)."""
+    sys.stdout.write(json.dumps(data, separators=(",", ":"), default=str) + "\n")
+    sys.stdout.flush()
+
+
+def load(path: Path | None, json_errors: bool = False) -> Contract:
+    """Load the contract or exit 2 with every located problem, one plain sentence each."""
+    from hotelmate_rt.contracts import load_contract
+    from hotelmate_rt.errors import ContractLoadError
+
+    try:
+        return load_contract(path)
+    except ContractLoadError as exc:
+        if json_errors:
+            print_json({"ok": False, "load_errors": [p.to_dict() for p in exc.problems]})  # type: ignore[attr-defined]
+        else:
+            console = stderr()
+            for problem in exc.problems:
+                console.print(f"[bold red]error:[/] {_escape(str(problem))}")
+        raise typer.Exit(int(ExitCode.USAGE)) from None
+
+
+def _escape(text: str) -> str:
+    """Escape rich markup in user-controlled text."""
+    return text.replace("[", "\\[")

@@ -1,0 +1,264 @@
+"""Contract lint: the rules a contract must satisfy beyond loading."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .limits import CHANNEL_CHAR, MAX_CHANNEL_NAME, event_name_problem
+from .model import ChannelKind, Contract, Location, suggest
+
+
+class Severity(enum.StrEnum):
+    """How bad a lint finding is."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class LintFinding:
+    """One broken lint rule, located, with a plain sentence and a fix."""
+
+    rule: str
+    severity: Severity
+    message: str
+    where: Location
+    fix: str = ""
+
+    def __str__(self) -> str:
+        fix = f" {self.fix}" if self.fix else ""
+        return f"{self.where}: {self.severity.value} [{self.rule}] {self.message}.{fix}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the finding for JSON output."""
+        return {"rule": self.rule, "severity": self.severity.value, "message": self.message,
+                "file": self.where.file, "line": self.where.line, "column": self.where.column,
+                "path": self.where.path, "fix": self.fix}
+
+
+RULES: dict[str, str] = {
+    "undeclared-parameter": "channel templates use only declared parameters",
+    "parameter-example": "every parameter's example matches its pattern",
+    "event-without-channel": "every event is carried by at least one channel",
+    "unknown-channel": "events and actions name channels that exist",
+    "unknown-state": "transitions and aliases name states that exist",
+    "unknown-event": "transitions and actions name events that exist",
+    "kind-prefix": "a channel's template starts with the prefix its kind requires",
+    "unauthenticated-private": "private/presence channels name an audience that authenticates",
+    "unknown-audience": "channels name audiences that exist; scopes name declared parameters",
+    "sensitive-on-public": "no sensitive field on a channel an unauthenticated audience can read",
+    "alias-to-nothing": "every alias points at something real",
+    "channel-name-limits": "channel names fit Pusher's 164 characters and character set",
+    "event-name-limits": "event names fit Pusher's 200 characters",
+    "channel-without-event": "every channel carries at least one event",
+    "public-audience-on-private": "the public audience is never listed on a private channel",
+}
+
+
+def lint(contract: Contract) -> list[LintFinding]:
+    """Run every lint rule and return the findings in file order."""
+    findings = [*_parameters(contract), *_channels(contract), *_events(contract),
+                *_aliases(contract), *_machines(contract), *_actions(contract)]
+    return sorted(findings, key=lambda f: (f.where.line, f.where.column, f.rule))
+
+
+def _finding(rule: str, message: str, where: Location, fix: str = "",
+             severity: Severity = Severity.ERROR) -> LintFinding:
+    """Build a finding for a rule."""
+    return LintFinding(rule, severity, message, where, fix)
+
+
+def _did_you_mean(name: str, known: object) -> str:
+    """Phrase a fix from the closest known name."""
+    guess = suggest(name, known)
+    return f"Did you mean {guess!r}?" if guess else ""
+
+
+def _parameters(contract: Contract) -> Iterator[LintFinding]:
+    """Check that each parameter's example fits its pattern."""
+    for p in contract.parameters.values():
+        if p.example and not re.fullmatch(p.pattern, p.example):
+            yield _finding("parameter-example",
+                           f"example {p.example!r} of {p.name} does not match {p.pattern!r}",
+                           p.where, "Fix the example or the pattern.")
+
+
+def _channels(contract: Contract) -> Iterator[LintFinding]:
+    """Check templates, kinds, audiences and name limits of every channel."""
+    carried = {cid for e in contract.events.values() for cid in e.channels}
+    for channel in contract.channels.values():
+        templates = [(channel.template, channel.where)] + [(a.template, a.where)
+                                                           for a in channel.aliases]
+        for template, where in templates:
+            for name in template.parameters:
+                if name not in contract.parameters:
+                    yield _finding("undeclared-parameter",
+                                   f"template {template.text!r} uses undeclared parameter {name!r}",
+                                   where, _did_you_mean(name, contract.parameters)
+                                   or f"Declare '{name}' under parameters:.")
+            yield from _name_limits(contract, template.text, template.literals,
+                                    template.parameters, where)
+        prefix = channel.kind.prefix
+        actual = ChannelKind.of_name(channel.template.literals[0])
+        if actual is not channel.kind:
+            fix = (f"Start the template with '{prefix}'." if prefix
+                   else "Drop the private-/presence- prefix or change kind.")
+            yield _finding("kind-prefix", f"channel {channel.id} is declared {channel.kind.value} "
+                           f"but its template {channel.template.text!r} makes it {actual.value}",
+                           channel.where, fix)
+        for audience in channel.audiences:
+            if audience not in contract.audiences:
+                yield _finding("unknown-audience", f"channel {channel.id} names unknown audience "
+                               f"{audience!r}", channel.where,
+                               _did_you_mean(audience, contract.audiences))
+        known = [contract.audiences[a] for a in channel.audiences if a in contract.audiences]
+        if channel.kind.needs_auth:
+            if not any(a.authenticates for a in known):
+                yield _finding("unauthenticated-private",
+                               f"{channel.kind.value} channel {channel.id} names no audience that "
+                               "authenticates, so the auth endpoint can never allow it",
+                               channel.where, "Add guest or staff to its audiences.")
+            for audience in known:
+                if not audience.authenticates:
+                    yield _finding("public-audience-on-private",
+                                   f"{channel.kind.value} channel {channel.id} lists unauthenticated "
+                                   f"audience {audience.name!r}", channel.where,
+                                   "Remove it, or make the channel public.")
+        if channel.id not in carried:
+            yield _finding("channel-without-event", f"channel {channel.id} carries no event",
+                           channel.where, "List it under some event's channels, or remove it.",
+                           Severity.WARNING)
+    for audience in contract.audiences.values():
+        for name in audience.scope:
+            if name not in contract.parameters:
+                yield _finding("unknown-audience", f"audience {audience.name} is scoped to "
+                               f"undeclared parameter {name!r}", audience.where,
+                               _did_you_mean(name, contract.parameters))
+
+
+def _name_limits(contract: Contract, text: str, literals: tuple[str, ...],
+                 parameters: tuple[str, ...], where: Location) -> Iterator[LintFinding]:
+    """Check a template's fixed characters and its length with the parameters' examples."""
+    bad = sorted({c for part in literals for c in part if not CHANNEL_CHAR.fullmatch(c)})
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        yield _finding("channel-name-limits", f"template {text!r} contains {shown}, which Pusher "
+                       "does not allow in channel names", where,
+                       "Use only A-Z a-z 0-9 _ - = @ , . ;")
+    example_length = sum(len(p) for p in literals) + sum(
+        len(contract.parameters[p].example) if p in contract.parameters else 1 for p in parameters)
+    if example_length > MAX_CHANNEL_NAME:
+        yield _finding("channel-name-limits", f"template {text!r} renders to {example_length} "
+                       f"characters with the example values; Pusher allows {MAX_CHANNEL_NAME}",
+                       where, "Shorten the fixed parts of the name.")
+
+
+def _events(contract: Contract) -> Iterator[LintFinding]:
+    """Check that events name real channels and keep sensitive fields off public ones."""
+    for event in contract.events.values():
+        problem = event_name_problem(event.name)
+        if problem:
+            yield _finding("event-name-limits", f"event {event.name[:40]!r}...: {problem}",
+                           event.where)
+        if not event.channels:
+            yield _finding("event-without-channel", f"event {event.name} is carried by no channel",
+                           event.where, "List at least one channel under its channels:.")
+        sensitive = contract.sensitive_for(event)
+        declared = _declared_fields(event.schema)
+        for cid in event.channels:
+            channel = contract.channels.get(cid)
+            if channel is None:
+                yield _finding("unknown-channel", f"event {event.name} names unknown channel "
+                               f"{cid!r}", event.where, _did_you_mean(cid, contract.channels))
+                continue
+            if not channel.public_readable:
+                continue
+            exposed = sorted((declared & sensitive) | set(event.sensitive))
+            if exposed:
+                yield _finding("sensitive-on-public",
+                               f"event {event.name} puts sensitive field(s) {', '.join(exposed)} "
+                               f"on public channel {cid}, readable by anyone with the app key",
+                               event.where, "Move the event to a private channel or drop the "
+                               "fields from its schema.")
+
+
+def _declared_fields(schema: Any) -> set[str]:
+    """Collect every property name declared anywhere in a schema."""
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                found.update(str(k) for k in props)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _aliases(contract: Contract) -> Iterator[LintFinding]:
+    """Check that event aliases point at real events and do not shadow them."""
+    for alias in contract.event_aliases.values():
+        if alias.name in contract.events:
+            yield _finding("alias-to-nothing", f"{alias.name!r} is both an event and an alias",
+                           alias.where, "Remove one of them.")
+        if not alias.replaced_by:
+            yield _finding("alias-to-nothing", f"event alias {alias.name!r} replaces nothing",
+                           alias.where, "Name the event(s) under replaced_by:.")
+        for target in alias.replaced_by:
+            if target not in contract.events:
+                yield _finding("alias-to-nothing", f"event alias {alias.name!r} points at unknown "
+                               f"event {target!r}", alias.where,
+                               _did_you_mean(target, contract.events))
+
+
+def _machines(contract: Contract) -> Iterator[LintFinding]:
+    """Check transitions and state aliases against states and events."""
+    for machine in contract.state_machines.values():
+        states = set(machine.states)
+        for state in machine.initial:
+            if state not in states:
+                yield _finding("unknown-state", f"initial state {state!r} is not a state of "
+                               f"{machine.name}", machine.where, _did_you_mean(state, states))
+        for t in machine.transitions:
+            for state in (t.source, t.target):
+                if state not in states:
+                    yield _finding("unknown-state", f"transition {t.source} -> {t.target} names "
+                                   f"unknown state {state!r}", t.where,
+                                   _did_you_mean(state, states) or
+                                   f"Add it to {machine.name}.states.")
+            for name in t.emits:
+                if name not in contract.events:
+                    yield _finding("unknown-event", f"transition {t.source} -> {t.target} emits "
+                                   f"unknown event {name!r}", t.where,
+                                   _did_you_mean(name, contract.events))
+        for alias in machine.aliases:
+            if alias.replaced_by not in states:
+                yield _finding("alias-to-nothing", f"state alias {alias.name!r} points at unknown "
+                               f"state {alias.replaced_by!r}", alias.where,
+                               _did_you_mean(alias.replaced_by, states))
+
+
+def _actions(contract: Contract) -> Iterator[LintFinding]:
+    """Check that action steps name real events and channels that carry them."""
+    for action in contract.actions.values():
+        if not action.steps:
+            yield _finding("unknown-event", f"action {action.name} has no steps", action.where)
+        for step in action.steps:
+            event = contract.events.get(step.event)
+            if event is None:
+                yield _finding("unknown-event", f"action {action.name} emits unknown event "
+                               f"{step.event!r}", step.where,
+                               _did_you_mean(step.event, contract.events))
+                continue
+            for cid in step.channels:
+                if cid not in event.channels:
+                    yield _finding("unknown-channel", f"action {action.name}: {step.event} is not "
+                                   f"carried by {cid!r}", step.where,
+                                   f"It is carried by {', '.join(event.channels)}.")

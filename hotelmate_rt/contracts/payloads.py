@@ -1,0 +1,99 @@
+"""Payload schemas: compile once with jsonschema-rs, validate, find sensitive fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One way a payload breaks its schema, located by JSON path (`$.offer.id`)."""
+
+    path: str
+    message: str
+
+
+def json_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
+    """Render a list of keys and indexes as a JSON path such as `$.offer.tags[0]`."""
+    out = "$"
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def schema_problem(schema: Mapping[str, Any]) -> str | None:
+    """Say why a JSON Schema does not compile, or None when it does."""
+    try:
+        jsonschema_rs.validator_for(_plain(schema))
+    except (jsonschema_rs.ValidationError, ValueError, TypeError) as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+class PayloadValidator:
+    """A compiled payload schema (and envelope variants) for one event."""
+
+    __slots__ = ("_envelope_field", "_main", "_variants")
+
+    def __init__(self, schema: Mapping[str, Any], envelope_field: str | None = None,
+                 variants: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self._main = jsonschema_rs.validator_for(_plain(schema))
+        self._envelope_field = envelope_field
+        self._variants = {k: jsonschema_rs.validator_for(_plain(v)) for k, v in (variants or {}).items()}
+
+    def is_valid(self, data: Any) -> bool:
+        """Answer quickly whether a payload conforms (the hot path)."""
+        if not self._main.is_valid(data):
+            return False
+        if self._envelope_field is None:
+            return True
+        variant = self._variants.get(data.get(self._envelope_field)) if isinstance(data, dict) else None
+        return variant is not None and variant.is_valid(data)
+
+    def violations(self, data: Any) -> list[Violation]:
+        """Return every violation of the schema, each with its JSON path."""
+        found = [Violation(json_path(e.instance_path), e.message) for e in self._main.iter_errors(data)]
+        if self._envelope_field is not None and isinstance(data, dict):
+            kind = data.get(self._envelope_field)
+            variant = self._variants.get(kind)
+            if variant is None:
+                known = ", ".join(sorted(self._variants))
+                found.append(Violation(json_path([self._envelope_field]),
+                                       f"unknown {self._envelope_field} {kind!r}; known: {known}"))
+            else:
+                found.extend(Violation(json_path(e.instance_path), e.message)
+                             for e in variant.iter_errors(data))
+        return found
+
+
+def sensitive_paths(data: Any, names: frozenset[str]) -> list[str]:
+    """Return the JSON path of every key, at any depth, whose name is in `names`."""
+    if not names:
+        return []
+    found: list[str] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in names:
+                    found.append(json_path((*path, key)))
+                if isinstance(value, dict | list):
+                    stack.append((value, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node)
+                         if isinstance(item, dict | list))
+    return sorted(found)
+
+
+def _plain(value: Any) -> Any:
+    """Deep-copy YAML-loaded containers into plain dicts and lists for the Rust validator."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,63 @@
+"""Shared fixtures: a real soketi server started on a free port, and a free-port helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from hotelmate_rt.testing.soketi import SoketiError, SoketiServer, find_node_modules
+from hotelmate_rt.testing.soketi import free_port as _free_port
+
+# The pusher SDK only accepts numeric app ids (pusher.util.app_id_re), as hosted Pusher issues.
+TEST_APP_ID = "4242"
+TEST_KEY = "test-key"
+TEST_SECRET = "test-secret"
+
+_INTEGRATION_DIR = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test under tests/integration/ with the `integration` marker."""
+    for item in items:
+        if _INTEGRATION_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.integration)
+
+
+def _start(server: SoketiServer) -> SoketiServer:
+    """Start ``server`` or fail the test with a message that says how to install soketi."""
+    try:
+        find_node_modules()
+    except SoketiError as exc:
+        pytest.fail(f"{exc}\nRun `make test` (it installs soketi with npm first).", pytrace=False)
+    try:
+        return server.start()
+    except SoketiError as exc:
+        pytest.fail(f"soketi failed to start: {exc}", pytrace=False)
+
+
+@pytest.fixture
+def free_port() -> Callable[[], int]:
+    """Return a function that gives a TCP port on 127.0.0.1 that is free right now."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def soketi() -> Iterator[SoketiServer]:
+    """One soketi server shared by the whole session (do not restart it: use fresh_soketi)."""
+    server = SoketiServer(_free_port(), TEST_APP_ID, TEST_KEY, TEST_SECRET)
+    try:
+        yield _start(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_soketi() -> Iterator[SoketiServer]:
+    """A soketi server of this test's own, which the test may stop, kill or restart."""
+    server = SoketiServer(_free_port(), TEST_APP_ID, TEST_KEY, TEST_SECRET)
+    try:
+        yield _start(server)
+    finally:
+        server.stop()
