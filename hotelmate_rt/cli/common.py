@@ -34,14 +34,14 @@ def stdout() -> Console:
     """Return a rich console on stdout (imported lazily so --help stays fast)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=True)
 
 
 def stderr() -> Console:
     """Return a rich console on stderr for diagnostics."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE, hint: str = "") -> NoReturn:
@@ -84,4 +84,6 @@ def load(path: Path | None, json_errors: bool = False) -> Contract:
 
 def _escape(text: str) -> str:
     """Escape rich markup in user-controlled text."""
-    return text.replace("[", "\\[")
+    from rich.markup import escape
+
+    return escape(text)

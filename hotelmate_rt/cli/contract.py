@@ -26,10 +26,12 @@ def lint_command(path: Path | None = PathArgument, as_json: bool = JsonOption) -
         print_json({"ok": not findings, "path": contract.path,
                     "findings": [f.to_dict() for f in findings]})
     else:
+        from rich.text import Text
+
         console = stdout()
         for finding in findings:
             colour = "red" if finding.severity == "error" else "yellow"
-            console.print(f"[{colour}]{finding}[/]".replace("[[", "\\[["), markup=True)
+            console.print(Text(str(finding), style=colour))
         if findings:
             console.print(f"[bold]{len(findings)} finding(s)[/] in {contract.path}")
         else:
@@ -67,12 +69,12 @@ def show_command(path: Path | None = PathArgument, as_json: bool = JsonOption) -
         events.add_row(e["name"], ", ".join(e["channels"]), ", ".join(e["sensitive"]),
                        e["description"])
     console.print(events)
-    aliases = Table(title="Event aliases")
+    renamed = Table(title="Event aliases")
     for column in ("name", "status", "use instead"):
-        aliases.add_column(column)
+        renamed.add_column(column)
     for a in data["event_aliases"]:
-        aliases.add_row(a["name"], a["status"], ", ".join(a["replaced_by"]))
-    console.print(aliases)
+        renamed.add_row(a["name"], a["status"], ", ".join(a["replaced_by"]))
+    console.print(renamed)
     for machine in data["state_machines"]:
         table = Table(title=f"Status machine: {machine['name']}")
         for column in ("from", "to", "emits"):

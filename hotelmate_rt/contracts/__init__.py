@@ -3,7 +3,13 @@
 from .export import describe
 from .limits import Target, channel_name_problem, event_name_problem, payload_bytes
 from .lint import LintFinding, Severity, lint
-from .loader import ContractProblem, ProblemKind, default_contract_path, load_contract, load_contract_text
+from .loader import (
+    ContractProblem,
+    ProblemKind,
+    default_contract_path,
+    load_contract,
+    load_contract_text,
+)
 from .model import (
     Action,
     ActionStep,

@@ -122,21 +122,21 @@ def _channels(contract: Contract) -> Iterator[LintFinding]:
                                f"{channel.kind.value} channel {channel.id} names no audience that "
                                "authenticates, so the auth endpoint can never allow it",
                                channel.where, "Add guest or staff to its audiences.")
-            for audience in known:
-                if not audience.authenticates:
+            for reader in known:
+                if not reader.authenticates:
                     yield _finding("public-audience-on-private",
                                    f"{channel.kind.value} channel {channel.id} lists unauthenticated "
-                                   f"audience {audience.name!r}", channel.where,
+                                   f"audience {reader.name!r}", channel.where,
                                    "Remove it, or make the channel public.")
         if channel.id not in carried:
             yield _finding("channel-without-event", f"channel {channel.id} carries no event",
                            channel.where, "List it under some event's channels, or remove it.",
                            Severity.WARNING)
-    for audience in contract.audiences.values():
-        for name in audience.scope:
+    for declared in contract.audiences.values():
+        for name in declared.scope:
             if name not in contract.parameters:
-                yield _finding("unknown-audience", f"audience {audience.name} is scoped to "
-                               f"undeclared parameter {name!r}", audience.where,
+                yield _finding("unknown-audience", f"audience {declared.name} is scoped to "
+                               f"undeclared parameter {name!r}", declared.where,
                                _did_you_mean(name, contract.parameters))
 
 

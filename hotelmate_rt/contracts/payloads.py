@@ -51,7 +51,9 @@ class PayloadValidator:
             return False
         if self._envelope_field is None:
             return True
-        variant = self._variants.get(data.get(self._envelope_field)) if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return False
+        variant = self._variants.get(str(data.get(self._envelope_field)))
         return variant is not None and variant.is_valid(data)
 
     def violations(self, data: Any) -> list[Violation]:
@@ -59,7 +61,7 @@ class PayloadValidator:
         found = [Violation(json_path(e.instance_path), e.message) for e in self._main.iter_errors(data)]
         if self._envelope_field is not None and isinstance(data, dict):
             kind = data.get(self._envelope_field)
-            variant = self._variants.get(kind)
+            variant = self._variants.get(str(kind))
             if variant is None:
                 known = ", ".join(sorted(self._variants))
                 found.append(Violation(json_path([self._envelope_field]),

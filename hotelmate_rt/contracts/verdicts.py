@@ -91,7 +91,7 @@ def judge(contract: Contract, channel: str, event: str, data: Any,
     if isinstance(data, str):
         try:
             payload = json.loads(data)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             decoded = False
             findings.append(Finding(VerdictKind.NOT_JSON, f"data is not JSON ({exc.msg})"))
     else:

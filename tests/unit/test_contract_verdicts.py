@@ -1,0 +1,60 @@
+"""Each verdict kind is produced by the event the seeds describe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hotelmate_rt.contracts import VerdictKind, judge, load_contract
+
+CONTRACT = load_contract(Path(__file__).resolve().parents[2] / "channels.yaml")
+CHECKED_IN = {"booking_id": "BK-2025-0002", "status": "IN_HOUSE", "room_number": "101",
+              "checked_in_at": "2025-11-22T14:30:00Z"}
+
+
+def kinds(channel: str, event: str, data: object) -> list[str]:
+    """Judge and return the verdict kinds as strings."""
+    return [k.value for k in judge(CONTRACT, channel, event, data).kinds]
+
+
+def test_conforming_event() -> None:
+    """A correct check-in on the guest's private booking channel conforms."""
+    verdict = judge(CONTRACT, "private-booking-BK-2025-0002", "booking_checked_in",
+                    json.dumps(CHECKED_IN))
+    assert verdict.ok and verdict.kinds == [VerdictKind.CONFORMS]
+    assert verdict.channel_id == "guest-booking"
+
+
+def test_seed_000_booking_dot_channel_with_guest_token() -> None:
+    """Seed 000's trigger: wrong channel name, unexpected field, and a token on a public channel."""
+    data = {**CHECKED_IN, "guest_token": "secret-token"}
+    assert kinds("booking.BK-2025-0002", "booking_checked_in", data) == [
+        "deprecated-name", "schema-violation", "sensitive-exposed"]
+
+
+def test_seed_003_clock_event_on_public_hotel_channel() -> None:
+    """Seed 003's clock event on the public hotel channel is unexpected there and leaks names."""
+    data = {"user_id": 1, "staff_id": 2, "is_on_duty": True, "clock_time": "t",
+            "first_name": "John", "last_name": "Doe", "action": "clock_in"}
+    assert kinds("hotel-hotel-paradise", "clock-status-updated", data) == [
+        "unexpected-channel", "sensitive-exposed"]
+
+
+def test_unknown_event_gets_a_suggestion() -> None:
+    """An unknown event name says what it probably meant."""
+    verdict = judge(CONTRACT, "hotel-killarney", "offer-create", "{}")
+    assert verdict.kinds == [VerdictKind.UNKNOWN_EVENT]
+    assert verdict.findings[0].replacement == "offer-created"
+
+
+def test_deprecated_event_name_names_its_replacement() -> None:
+    """message-received is judged as new-staff-message and names it."""
+    verdict = judge(CONTRACT, "private-hotel-paradise-room-101-chat", "message-received",
+                    {"id": 1, "message": "hi", "sender_type": "staff", "timestamp": "t"})
+    assert verdict.kinds == [VerdictKind.DEPRECATED_NAME]
+    assert verdict.findings[0].replacement == "new-staff-message"
+
+
+def test_not_json_and_unknown_channel() -> None:
+    """Data that is not JSON is reported (and the rest still judged)."""
+    assert kinds("presence-lobby", "offer-created", "{oops") == ["not-json", "unknown-channel"]
