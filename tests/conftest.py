@@ -50,7 +50,7 @@ def soketi() -> Iterator[SoketiServer]:
     try:
         yield _start(server)
     finally:
-        server.stop()
+        server.close()
 
 
 @pytest.fixture
@@ -60,4 +60,4 @@ def fresh_soketi() -> Iterator[SoketiServer]:
     try:
         yield _start(server)
     finally:
-        server.stop()
+        server.close()

@@ -14,6 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain click help: keeps rich (~200 ms of imports) off the --help path
 )
 app.add_typer(contract.app, name="contract")
 

@@ -8,7 +8,8 @@ import typer
 
 from .common import ExitCode, JsonOption, load, print_json, stdout
 
-app = typer.Typer(help="Lint and show the channels.yaml contract.", no_args_is_help=True)
+app = typer.Typer(help="Lint and show the channels.yaml contract.", no_args_is_help=True,
+                  rich_markup_mode=None)
 
 PathArgument = typer.Argument(
     None, envvar="HOTELMATE_RT_CONTRACT", show_envvar=True,

@@ -1,0 +1,62 @@
+# hotelmate-rt developer tasks. `make test` is what CI runs (through .ci/run).
+# Every target installs what it needs first; installs are skipped while their inputs are unchanged.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY_STAMP   := $(VENV)/.hotelmate-installed
+NODE_STAMP := node_modules/.hotelmate-installed
+PYTEST_ARGS ?=
+
+.PHONY: help install test lint pytest demo bench soketi clean distclean
+
+help:
+	@echo "make install    venv + pip install -e '.[dev,django]' + npm install (soketi, pusher-js)"
+	@echo "make test       install, ruff, mypy, pytest (what CI runs)"
+	@echo "make lint       ruff + mypy"
+	@echo "make demo       start soketi, send one event, receive it, stop"
+	@echo "make bench      run benchmarks/bench_*.py"
+	@echo "make soketi     run a local soketi on port 6001 until Ctrl-C"
+	@echo "make clean      remove caches; make distclean also removes .venv and node_modules"
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev,django]'
+	@touch $@
+
+# `npm ci` rejects this lockfile (msgpackr-extract's optional platform packages are missing from
+# it); `npm install` installs exactly the locked tree and leaves the lockfile unchanged.
+$(NODE_STAMP): package.json package-lock.json
+	@command -v node >/dev/null || { echo "node is not on PATH: install Node.js 18+" >&2; exit 1; }
+	npm install --no-audit --no-fund --no-update-notifier
+	@touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+demo: install
+	$(BIN)/python -m hotelmate_rt.demo
+
+bench: install
+	@found=0; for f in benchmarks/bench_*.py; do \
+		[ -e "$$f" ] || continue; found=1; echo "== $$f"; \
+		$(BIN)/python "$$f" || exit $$?; \
+	done; [ $$found = 1 ] || echo "no benchmarks/bench_*.py yet"
+
+soketi: install
+	$(BIN)/python scripts/soketi.py start --port 6001 --foreground
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist .demo
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -not -path './node_modules/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) node_modules
