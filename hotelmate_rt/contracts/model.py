@@ -247,6 +247,8 @@ class Contract:
     sensitive_fields: tuple[str, ...] = ()
     targets: dict[str, Target] = field(default_factory=dict)
     default_target: str = "pusher"
+    _match_cache: dict[str, ChannelMatch | None] = field(default_factory=dict, repr=False,
+                                                         compare=False)
 
     @property
     def patterns(self) -> dict[str, str]:
@@ -316,8 +318,14 @@ class Contract:
 
     def match_channel(self, name: str) -> ChannelMatch | None:
         """Resolve a concrete channel name to the most specific channel or alias it fits."""
+        cache = self._match_cache
+        if name in cache:  # a probe judges thousands of events on a handful of channels
+            return cache[name]
         matches = self.match_channel_all(name)
-        return matches[0] if matches else None
+        found = matches[0] if matches else None
+        if len(cache) < 4096:
+            cache[name] = found
+        return found
 
     def match_channel_all(self, name: str) -> list[ChannelMatch]:
         """Return every channel or alias a name fits, most specific first, canonical first."""

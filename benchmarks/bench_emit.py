@@ -1,0 +1,160 @@
+"""Benchmark the emitter against a local soketi: validation, per-event emit, 1,000 batched events.
+
+Run: `.venv/bin/python benchmarks/bench_emit.py [--events 1000] [--json]` (needs soketi installed
+with `npm install`). Every figure comes from one run; raw SDK calls and the emitter share the
+same `pusher.Pusher` client (one requests.Session, keep-alive) so only the library differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import timeit
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hotelmate_rt.contracts import load_contract  # noqa: E402
+from hotelmate_rt.emitters import Emitter, PusherTransport  # noqa: E402
+from hotelmate_rt.testing.soketi import SoketiServer  # noqa: E402
+
+AT = "2025-03-01T10:00:00Z"
+CHECKED_IN = {"booking_id": "BK-2025-0002", "status": "IN_HOUSE", "room_number": "101",
+              "checked_in_at": AT, "staff_user": "reception", "wifi_ssid": "Paradise"}
+
+
+def per_call_us(fn: Callable[[], Any], number: int = 20000, repeat: int = 7) -> float:
+    """Best-of-`repeat` time of one call in microseconds."""
+    return min(timeit.repeat(fn, number=number, repeat=repeat)) / number * 1e6
+
+
+def bench_validation(contract: Any, emitter: Emitter) -> dict[str, float]:
+    """Time payload validation (jsonschema-rs vs python-jsonschema) and the whole prepare()."""
+    import jsonschema
+
+    event = contract.events["booking_checked_in"]
+    reference = jsonschema.Draft202012Validator(dict(_plain(event.schema)))
+    assert event.validator.is_valid(CHECKED_IN) and reference.is_valid(CHECKED_IN)
+    return {
+        "validate_us_jsonschema_rs": per_call_us(lambda: event.validator.is_valid(CHECKED_IN)),
+        "validate_us_python_jsonschema": per_call_us(lambda: reference.is_valid(CHECKED_IN),
+                                                     number=2000),
+        "prepare_us": per_call_us(lambda: emitter.prepare("booking_checked_in", CHECKED_IN,
+                                                          hotel_slug="hotel-paradise")),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Turn YAML mappings into plain dicts for python-jsonschema."""
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def bench_single(client: Any, emitter: Emitter, samples: int) -> dict[str, float]:
+    """Per-event time of emit() vs raw client.trigger(), alternating call by call (medians)."""
+    channels = list(emitter.prepare("booking_checked_in", CHECKED_IN,
+                                    hotel_slug="hotel-paradise").channels)
+    raw_times, emit_times = [], []
+    clock = time.perf_counter
+    for index in range(samples + 20):
+        start = clock()
+        client.trigger(channels, "booking_checked_in", CHECKED_IN)
+        middle = clock()
+        emitter.emit("booking_checked_in", CHECKED_IN, hotel_slug="hotel-paradise")
+        end = clock()
+        if index >= 20:
+            raw_times.append(middle - start)
+            emit_times.append(end - middle)
+    raw, emitted = statistics.median(raw_times), statistics.median(emit_times)
+    return {"raw_trigger_ms": raw * 1e3, "emit_ms": emitted * 1e3,
+            "emit_overhead_pct": (emitted / raw - 1) * 100,
+            "raw_trigger_per_s": 1 / raw, "emit_per_s": 1 / emitted,
+            "raw_trigger_mean_ms": statistics.fmean(raw_times) * 1e3,
+            "emit_mean_ms": statistics.fmean(emit_times) * 1e3}
+
+
+def bench_batched(client: Any, emitter: Emitter, seq_emitter: Emitter,
+                  count: int) -> dict[str, float]:
+    """1,000 events: raw trigger x1000, raw trigger_batch (chunks of 10), emit_many (lanes)."""
+    def items(spread: int) -> list[tuple[str, Any, dict[str, str]]]:
+        return [("booking_overstay_flagged",
+                 {"booking_id": f"BK-2025-{i:04d}", "room_number": str(100 + i % 50),
+                  "flagged_at": AT}, {"hotel_slug": f"hotel-{i % spread}"})
+                for i in range(count)]
+
+    spread_items = items(20)
+    wire = [{"channel": f"private-hotel-{p['hotel_slug']}-staff", "name": e, "data": d}
+            for e, d, p in spread_items]
+
+    def raw_single() -> None:
+        for w in wire:
+            client.trigger(w["channel"], w["name"], w["data"])
+
+    def raw_batch() -> None:
+        for start in range(0, len(wire), 10):
+            client.trigger_batch([dict(w) for w in wire[start:start + 10]])
+
+    def timed(fn: Callable[[], Any], repeat: int = 3) -> float:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
+        return count / best
+
+    return {
+        "raw_trigger_events_per_s": timed(raw_single, repeat=1),
+        "raw_trigger_batch_events_per_s": timed(raw_batch),
+        "emit_many_events_per_s": timed(lambda: emitter.emit_many(spread_items)),
+        "emit_many_one_lane_events_per_s": timed(lambda: seq_emitter.emit_many(spread_items)),
+        "emit_many_single_channel_events_per_s": timed(lambda: emitter.emit_many(items(1))),
+    }
+
+
+def main() -> None:
+    """Start soketi, run every benchmark, print a table (or JSON)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=1500)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    contract = load_contract(ROOT / "channels.yaml")
+    with SoketiServer(app_id="4242", key="bench-key", secret="bench-secret") as soketi:
+        transport = PusherTransport.create(soketi.app_id, soketi.key, soketi.secret,
+                                           host=soketi.host, port=soketi.port, ssl=False)
+        client = transport.client
+        emitter = Emitter(contract, transport, strict=True, dead_letter=False, defer=False)
+        seq = Emitter(contract, transport, strict=True, dead_letter=False, defer=False, lanes=1)
+        results = {"validation": bench_validation(contract, emitter),
+                   "single": bench_single(client, emitter, args.samples),
+                   "batched": bench_batched(client, emitter, seq, args.events)}
+        emitter.close()
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    v, s, b = results["validation"], results["single"], results["batched"]
+    print(f"validation (booking_checked_in): jsonschema-rs {v['validate_us_jsonschema_rs']:.2f} us"
+          f" | python-jsonschema {v['validate_us_python_jsonschema']:.1f} us"
+          f" | full prepare() {v['prepare_us']:.2f} us")
+    print(f"single event to 3 channels, alternating calls: raw trigger {s['raw_trigger_ms']:.3f} ms"
+          f" ({s['raw_trigger_per_s']:.0f}/s) | emit {s['emit_ms']:.3f} ms"
+          f" ({s['emit_per_s']:.0f}/s) | overhead {s['emit_overhead_pct']:+.1f}% (medians;"
+          f" means {s['raw_trigger_mean_ms']:.3f} / {s['emit_mean_ms']:.3f} ms)")
+    print(f"{args.events} events: raw trigger {b['raw_trigger_events_per_s']:.0f}/s"
+          f" | raw trigger_batch {b['raw_trigger_batch_events_per_s']:.0f}/s"
+          f" | emit_many {b['emit_many_events_per_s']:.0f}/s"
+          f" (1 lane {b['emit_many_one_lane_events_per_s']:.0f}/s,"
+          f" all on one channel {b['emit_many_single_channel_events_per_s']:.0f}/s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""`hotelmate-rt emit` and `hotelmate-rt replay`: send one contract-checked event; resend dead letters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .common import ContractOption, ExitCode, JsonOption, fail, load, print_json, stderr, stdout
+
+
+def _quiet_library_log() -> None:
+    """Keep the library's structured log lines off the terminal (the CLI reports outcomes)."""
+    import logging
+
+    logging.getLogger("hotelmate_rt.emit").addHandler(logging.NullHandler())
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    """Turn `k=v` strings into a dict, failing (exit 2) on a malformed one."""
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f"--param {pair!r} is not NAME=VALUE", hint="e.g. --param hotel_slug=hotel-paradise")
+        params[name.strip()] = value
+    return params
+
+
+def _parse_data(text: str) -> Any:
+    """Read the payload from inline JSON or `@file`, failing (exit 2) with the JSON error."""
+    source = "--data"
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot read {path}: {exc.strerror}")
+        source = str(path)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        fail(f"{source} is not JSON: {exc}")
+
+
+def emit_command(
+    event: str = typer.Argument(..., help="Event name from the contract, e.g. booking_checked_in."),
+    param: list[str] = typer.Option([], "--param", "-p",
+                                    help="Channel parameter NAME=VALUE (repeatable)."),
+    data: str = typer.Option(..., "--data", "-d", help="Payload as JSON, or @file.json."),
+    only: list[str] = typer.Option([], "--only", help="Send only to this channel id (repeatable)."),
+    target: str | None = typer.Option(None, "--target", help="Payload-limit target (contract)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show channels; send nothing."),
+    timeout: float = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds."),
+    contract_path: Path | None = ContractOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Send one contract-checked event to the server in PUSHER_URL / PUSHER_* (exit 1 if refused)."""
+    from hotelmate_rt.emitters import Emitter, PusherTransport, RecordingTransport, RetryPolicy
+    from hotelmate_rt.emitters.transports import ConfigError
+    from hotelmate_rt.errors import DeliveryError, PayloadRejected
+
+    _quiet_library_log()
+    contract = load(contract_path, json_errors=as_json)
+    params = _parse_params(param)
+    payload = _parse_data(data)
+    transport: Any
+    if dry_run:
+        transport = RecordingTransport()
+    else:
+        try:
+            transport = PusherTransport.from_env(timeout=timeout)
+        except ConfigError as exc:
+            fail(str(exc), hint="e.g. PUSHER_URL=http://KEY:SECRET@127.0.0.1:6001/apps/APP_ID")
+    emitter = Emitter(contract, transport, target=target, strict=True, dead_letter=False,
+                      defer=False, retry=RetryPolicy(attempts=3, deadline=timeout * 3))
+    try:
+        prepared = emitter.prepare(event, payload, only=tuple(only), **params)
+    except PayloadRejected as exc:
+        findings = [f.to_dict() for f in exc.findings]  # type: ignore[attr-defined]
+        if as_json:
+            print_json({"ok": False, "event": event, "outcome": "refused", "findings": findings})
+        else:
+            console = stderr()
+            console.print(f"[bold red]refused:[/] {event} was not sent")
+            for finding in findings:
+                where = f"{finding['path']}: " if finding.get("path") else ""
+                console.print(f"  {finding['kind']}: {where}{finding['message']}", markup=False)
+        raise typer.Exit(int(ExitCode.FINDINGS)) from None
+    outcome: dict[str, Any]
+    if dry_run:
+        outcome = {"ok": True, "event": event, "outcome": "valid", "channels": list(prepared.channels),
+                   "bytes": len(prepared.data.encode("utf-8")), "dry_run": True}
+    else:
+        try:
+            result = emitter.emit(event, payload, only=tuple(only), **params)
+        except DeliveryError as exc:
+            if as_json:
+                print_json({"ok": False, "event": event, "outcome": "failed", "error": str(exc)})
+                raise typer.Exit(int(ExitCode.USAGE)) from None
+            fail(str(exc), hint=f"server: {transport.target_url}")
+        finally:
+            emitter.close()
+        outcome = {"ok": True, **result.to_dict()}
+    if as_json:
+        print_json(outcome)
+        return
+    console = stdout()
+    verb = "valid (dry run), would go to" if dry_run else f"sent (attempts: {outcome['attempts']}) to"
+    console.print(f"[green]{event}[/] {verb}:", markup=True)
+    for channel in outcome["channels"]:
+        console.print(f"  {channel}", markup=False)
+
+
+def replay_command(
+    path: Path = typer.Argument(..., help="Dead-letter JSONL file written by the emitter."),
+    timeout: float = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds."),
+    contract_path: Path | None = ContractOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Resend every dead-lettered event; what still fails stays in the file (exit 1 if any)."""
+    from hotelmate_rt.emitters import Emitter, PusherTransport, RetryPolicy
+    from hotelmate_rt.emitters.transports import ConfigError
+
+    _quiet_library_log()
+    if not path.exists():
+        fail(f"{path} does not exist")
+    contract = load(contract_path, json_errors=as_json)
+    try:
+        transport = PusherTransport.from_env(timeout=timeout)
+    except ConfigError as exc:
+        fail(str(exc))
+    emitter = Emitter(contract, transport, dead_letter=False, defer=False,
+                      retry=RetryPolicy(attempts=3, deadline=timeout * 3))
+    try:
+        report = emitter.replay(path)
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        emitter.close()
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        console = stdout()
+        console.print(f"resent {len(report.resent)}, still failing {len(report.remaining)} "
+                      f"({report.path})", markup=False)
+        for entry in report.remaining:
+            console.print(f"  {entry.event} {', '.join(entry.channels)}: {entry.error}",
+                          markup=False)
+    raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FINDINGS))
+
+
+def register(app: typer.Typer) -> None:
+    """Add `emit` and `replay` to the root app."""
+    app.command("emit")(emit_command)
+    app.command("replay")(replay_command)

@@ -1,0 +1,257 @@
+"""Transports under the Emitter: the pusher SDK over HTTP, and a recording one for unit tests.
+
+The Emitter has already validated names, payload size (UTF-8 bytes), the 10-event batch limit and
+the 100-channel trigger limit, so `PusherTransport` builds the SDK's signed `Request` directly and
+sends it through the SDK's HTTP backend: the SDK's own pre-checks (`sys.getsizeof`, a second
+channel regex, a second JSON encoding) are skipped, and its errors are mapped to TransportError.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from hotelmate_rt.errors import DeliveryError, HotelmateRtError
+
+from .redact import redact_text
+
+
+class WireEvent(NamedTuple):
+    """One event on one channel as it goes on the wire; `data` is the JSON string."""
+
+    channel: str
+    name: str
+    data: str
+
+
+class TransportError(DeliveryError):
+    """One HTTP attempt failed; `retryable` says whether trying again can help."""
+
+    def __init__(self, message: str, status: int | None = None, retryable: bool = False) -> None:
+        self.status = status
+        self.retryable = retryable
+        super().__init__(message)
+
+
+class ConfigError(HotelmateRtError):
+    """The Pusher connection settings (environment or arguments) are missing or malformed."""
+
+
+class Transport(Protocol):
+    """What the Emitter needs from a transport: one trigger, one batch, close."""
+
+    def trigger(self, channels: Sequence[str], name: str, data: str,
+                socket_id: str | None = None) -> None:
+        """Send one event to up to 100 channels in one HTTP call."""
+
+    def trigger_batch(self, events: Sequence[WireEvent]) -> None:
+        """Send up to 10 events in one HTTP call."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def _retryable(status: int | None) -> bool:
+    """Tell whether an HTTP status is worth retrying (timeouts, 5xx, 429), unlike other 4xx."""
+    return status is None or status >= 500 or status == 429
+
+
+_STATUS = re.compile(r"^(\d{3}): ")
+_ERRNO = re.compile(r"\[Errno -?\d+\][^'\")\]]+")
+
+
+class PusherTransport:
+    """Send through the `pusher` SDK (requests backend, one keep-alive Session, a timeout)."""
+
+    def __init__(self, client: Any) -> None:
+        """Wrap a configured `pusher.Pusher` client."""
+        self.client = client
+        self._inner = client._pusher_client
+        self._lock = threading.Lock()
+
+    @classmethod
+    def create(cls, app_id: str, key: str, secret: str, *, cluster: str | None = None,
+               host: str | None = None, port: int | None = None, ssl: bool = True,
+               timeout: float = 3.0, pool_size: int = 8) -> PusherTransport:
+        """Build a pusher client (with a bounded request timeout) and wrap it."""
+        import pusher
+        import requests.adapters
+
+        try:
+            client = pusher.Pusher(app_id=str(app_id), key=key, secret=secret, cluster=cluster,
+                                   host=host, port=port, ssl=ssl, timeout=timeout)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"invalid Pusher settings: {exc}") from None
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
+        for inner in (client._pusher_client, client._authentication_client):
+            inner.http.session.mount("http://", adapter)
+            inner.http.session.mount("https://", adapter)
+        return cls(client)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 3.0) -> PusherTransport:
+        """Build from PUSHER_URL, or PUSHER_APP_ID/KEY/SECRET/CLUSTER (+ HOST/PORT/TLS for soketi)."""
+        return cls.create(**pusher_settings(env), timeout=timeout)
+
+    @property
+    def key(self) -> str:
+        """The app key (public)."""
+        return str(self._inner.key)
+
+    @property
+    def target_url(self) -> str:
+        """Where events go, e.g. `http://127.0.0.1:6001/apps/4242` (no credentials)."""
+        inner = self._inner
+        return f"{inner.scheme}://{inner.host}:{inner.port}/apps/{inner.app_id}"
+
+    def trigger(self, channels: Sequence[str], name: str, data: str,
+                socket_id: str | None = None) -> None:
+        """POST /apps/{id}/events with the already-encoded data string."""
+        params: dict[str, Any] = {"name": name, "channels": list(channels), "data": data}
+        if socket_id:
+            params["socket_id"] = socket_id
+        self._send(f"/apps/{self._inner.app_id}/events", params)
+
+    def trigger_batch(self, events: Sequence[WireEvent]) -> None:
+        """POST /apps/{id}/batch_events with already-encoded data strings."""
+        batch = [{"channel": e.channel, "name": e.name, "data": e.data} for e in events]
+        self._send(f"/apps/{self._inner.app_id}/batch_events", {"batch": batch})
+
+    def _send(self, path: str, params: dict[str, Any]) -> None:
+        """Sign and send one request through the SDK backend, mapping every failure."""
+        import pusher.errors
+        import requests
+        from pusher.http import POST, Request
+
+        inner = self._inner
+        try:
+            answer = inner.http.send_request(Request(inner, POST, path, params))
+        except requests.Timeout as exc:
+            raise TransportError(f"timed out after {inner.timeout} s", None, True) from exc
+        except requests.RequestException as exc:
+            errno = _ERRNO.search(str(exc))
+            why = errno.group(0).strip() if errno else type(exc).__name__
+            where = f"{inner.scheme}://{inner.host}:{inner.port}"
+            message = redact_text(f"connection to {where} failed: {why}", (inner.secret,))
+            raise TransportError(message, None, True) from exc
+        except pusher.errors.PusherError as exc:
+            status = _status_of(exc)
+            body = redact_text(str(exc), (inner.secret,))
+            body = _STATUS.sub("", body)[:300]
+            raise TransportError(f"HTTP {status}: {body}", status, _retryable(status)) from exc
+        # soketi answers some refusals (bad secret, oversized batch) with HTTP 200 and a body
+        # {"error": ..., "code": 4xx}; the SDK returns that body as if it were a success.
+        if isinstance(answer, dict) and "error" in answer:
+            code = answer.get("code")
+            status = code if isinstance(code, int) else None
+            message = redact_text(str(answer["error"]), (inner.secret,))[:300]
+            raise TransportError(f"HTTP {status}: {message}", status,
+                                 status is not None and _retryable(status))
+
+    def close(self) -> None:
+        """Close the SDK's HTTP session."""
+        self._inner.http.session.close()
+
+    def __repr__(self) -> str:
+        """Show the target, never the secret."""
+        return f"PusherTransport({self.target_url}, key={self.key!r})"
+
+
+def _status_of(exc: Exception) -> int | None:
+    """Recover the HTTP status from a pusher SDK error."""
+    import pusher.errors
+
+    fixed = {pusher.errors.PusherBadRequest: 400, pusher.errors.PusherBadAuth: 401,
+             pusher.errors.PusherForbidden: 403}
+    for kind, status in fixed.items():
+        if type(exc) is kind:
+            return status
+    found = _STATUS.match(str(exc))
+    return int(found.group(1)) if found else None
+
+
+_URL = re.compile(r"\A(?P<scheme>https?)://(?P<key>[^:@/]+):(?P<secret>[^@/]+)@"
+                  r"(?P<host>[^:/]+)(?::(?P<port>\d+))?/apps/(?P<app_id>\d+)/?\Z")
+_FALSE = {"0", "false", "no", "off"}
+
+
+def pusher_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read Pusher connection settings from the environment (the secret is never echoed back)."""
+    env = os.environ if env is None else env
+    url = env.get("PUSHER_URL")
+    if url:
+        found = _URL.match(url.strip())
+        if not found:
+            raise ConfigError("PUSHER_URL must look like https://KEY:SECRET@HOST[:PORT]/apps/ID "
+                              f"(got {redact_text(url)!r})")
+        port = found.group("port")
+        return {"app_id": found.group("app_id"), "key": found.group("key"),
+                "secret": found.group("secret"), "host": found.group("host"),
+                "port": int(port) if port else None, "ssl": found.group("scheme") == "https"}
+    missing = [n for n in ("PUSHER_APP_ID", "PUSHER_KEY", "PUSHER_SECRET") if not env.get(n)]
+    if missing:
+        raise ConfigError(f"set PUSHER_URL, or {', '.join(missing)} (and PUSHER_CLUSTER, or "
+                          "PUSHER_HOST/PUSHER_PORT/PUSHER_TLS for soketi)")
+    port_text = env.get("PUSHER_PORT")
+    if port_text and not port_text.isdigit():
+        raise ConfigError(f"PUSHER_PORT must be a number (got {port_text!r})")
+    host = env.get("PUSHER_HOST") or None
+    tls_text = env.get("PUSHER_TLS", env.get("PUSHER_SSL", ""))
+    ssl = tls_text.lower() not in _FALSE if tls_text else host is None
+    return {"app_id": env["PUSHER_APP_ID"], "key": env["PUSHER_KEY"],
+            "secret": env["PUSHER_SECRET"], "cluster": env.get("PUSHER_CLUSTER") or None,
+            "host": host, "port": int(port_text) if port_text else None, "ssl": ssl}
+
+
+@dataclass(slots=True)
+class RecordedCall:
+    """One call a RecordingTransport received."""
+
+    kind: str
+    events: list[WireEvent]
+    socket_id: str | None = None
+
+
+@dataclass(slots=True)
+class RecordingTransport:
+    """Keep every call in memory instead of sending (unit tests of the library only).
+
+    `failures` is a queue of TransportErrors raised by the next calls, one per call.
+    """
+
+    calls: list[RecordedCall] = field(default_factory=list)
+    failures: list[TransportError] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def events(self) -> list[WireEvent]:
+        """Every event on every channel, in send order."""
+        return [e for call in self.calls for e in call.events]
+
+    def trigger(self, channels: Sequence[str], name: str, data: str,
+                socket_id: str | None = None) -> None:
+        """Record one trigger (or raise the next scripted failure)."""
+        self._next_failure()
+        with self._lock:
+            self.calls.append(RecordedCall("trigger", [WireEvent(c, name, data) for c in channels],
+                                           socket_id))
+
+    def trigger_batch(self, events: Sequence[WireEvent]) -> None:
+        """Record one batch (or raise the next scripted failure)."""
+        self._next_failure()
+        with self._lock:
+            self.calls.append(RecordedCall("batch", list(events)))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def _next_failure(self) -> None:
+        """Raise the next scripted failure, if any."""
+        with self._lock:
+            failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            raise failure

@@ -1,0 +1,1 @@
+"""A tiny real Django project (SQLite) for the emitter's transaction and auth-view tests."""

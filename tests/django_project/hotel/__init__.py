@@ -1,0 +1,1 @@
+"""The test project's hotel app: one Booking model and a check-in view."""

@@ -1,0 +1,14 @@
+"""URLs of the test project: the Pusher auth endpoint and a check-in endpoint."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from hotelmate_rt.django.views import pusher_auth
+
+from .hotel import views
+
+urlpatterns = [
+    path("pusher/auth/", pusher_auth),
+    path("bookings/<str:booking_id>/check-in/", views.check_in),
+]

@@ -1,0 +1,147 @@
+"""Channel authorization decided from the contract's audiences and the principal's scope."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import pusher
+import pytest
+
+from hotelmate_rt.auth import ChannelAuthorizer, Principal, authorize, check_access, sign_channel
+from hotelmate_rt.contracts import Contract, load_contract, load_contract_text
+from hotelmate_rt.errors import Forbidden
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY, SECRET, SOCKET = "app-key", "app-secret", "1234.5678"
+GUEST = Principal.guest("BK-2025-0002", "hotel-paradise", "101")
+STAFF = Principal.staff("hotel-paradise", user_id=7)
+
+
+@pytest.fixture(scope="module")
+def contract() -> Contract:
+    """The repository's contract."""
+    return load_contract(ROOT / "channels.yaml")
+
+
+def reason(contract: Contract, principal: Principal, channel: str) -> str:
+    """Return the Forbidden reason for a subscription that must be refused."""
+    with pytest.raises(Forbidden) as info:
+        authorize(contract, principal, channel, SOCKET, key=KEY, secret=SECRET)
+    return info.value.reason
+
+
+def test_guest_gets_own_booking_channel_with_the_sdk_signature(contract: Contract) -> None:
+    """A guest's own booking channel is signed exactly as the pusher SDK signs it."""
+    body = authorize(contract, GUEST, "private-booking-BK-2025-0002", SOCKET, key=KEY, secret=SECRET)
+    sdk = pusher.Pusher(app_id="1", key=KEY, secret=SECRET)
+    assert body == sdk.authenticate(channel="private-booking-BK-2025-0002", socket_id=SOCKET)
+
+
+def test_guest_gets_own_room_chat(contract: Contract) -> None:
+    """A guest may read their own room's chat channel."""
+    body = authorize(contract, GUEST, "private-hotel-paradise-room-101-chat", SOCKET,
+                     key=KEY, secret=SECRET)
+    assert body["auth"].startswith(f"{KEY}:")
+
+
+@pytest.mark.parametrize(("channel", "expected"), [
+    ("private-booking-BK-2025-0003", "belongs to another booking"),
+    ("private-hotel-paradise-room-102-chat", "belongs to another room"),
+    ("private-other-hotel-room-101-chat", "belongs to another hotel"),
+    ("private-hotel-hotel-paradise-staff", "hotel-staff is for staff, not guest"),
+    ("private-hotel-paradise-conversation-45-chat", "is for staff, not guest"),
+    ("private-nothing-like-this", "is not in the contract"),
+])
+def test_guest_is_refused_other_channels(contract: Contract, channel: str, expected: str) -> None:
+    """A guest is refused every channel that is not their own, with a reason saying why."""
+    assert expected in reason(contract, GUEST, channel)
+
+
+def test_staff_scope_is_their_hotel(contract: Contract) -> None:
+    """Staff read their hotel's staff, room and conversation channels, not another hotel's."""
+    for channel in ("private-hotel-hotel-paradise-staff", "private-room-hotel-paradise-101",
+                    "private-hotel-paradise-conversation-45-chat"):
+        assert check_access(contract, STAFF, channel).channel.id
+    assert "another hotel" in reason(contract, STAFF, "private-hotel-grand-budapest-staff")
+    assert "guest-booking is for guest, not staff" in reason(
+        contract, STAFF, "private-booking-BK-2025-0002")
+
+
+def test_alias_names_are_refused_naming_the_canonical_one(contract: Contract) -> None:
+    """A deprecated or wrong name is refused and the reason names the canonical channel."""
+    why = reason(contract, GUEST, "private-booking.BK-2025-0002")
+    assert "wrong name" in why and "'private-booking-BK-2025-0002'" in why
+    why = reason(contract, GUEST, "booking-BK-2025-0002")
+    assert "deprecated name" in why and "private-booking-BK-2025-0002" in why
+
+
+def test_public_channels_need_no_auth(contract: Contract) -> None:
+    """Subscribing to a public channel needs no signature, so the endpoint refuses to sign."""
+    assert reason(contract, GUEST, "hotel-hotel-paradise") == "public channel: no auth needed"
+
+
+def test_bad_socket_id_and_channel_name(contract: Contract) -> None:
+    """A malformed socket id or channel name is refused before any decision."""
+    with pytest.raises(Forbidden, match="socket id"):
+        authorize(contract, GUEST, "private-booking-BK-2025-0002", "abc", key=KEY, secret=SECRET)
+    assert "Pusher allows only" in reason(contract, GUEST, "private-booking-BK 2025")
+
+
+def test_unknown_audience_is_refused(contract: Contract) -> None:
+    """A principal whose audience the contract does not know gets nothing."""
+    stranger = Principal("admin", {"hotel_slug": "hotel-paradise"})
+    assert "not an authenticated audience" in reason(
+        contract, stranger, "private-hotel-hotel-paradise-staff")
+    public = Principal("public")
+    assert "not an authenticated audience" in reason(
+        contract, public, "private-hotel-hotel-paradise-staff")
+
+
+def test_guest_without_room_is_refused_room_channels(contract: Contract) -> None:
+    """A guest not yet assigned a room cannot read any room chat."""
+    unassigned = Principal.guest("BK-2025-0002", "hotel-paradise")
+    assert "not bound to a room_number" in reason(
+        contract, unassigned, "private-hotel-paradise-room-101-chat")
+
+
+PRESENCE_CONTRACT = """
+version: 1
+parameters:
+  hotel_slug: {pattern: '[a-z0-9-]+', example: hotel-paradise}
+audiences:
+  staff: {authenticates: true, scope: [hotel_slug]}
+channels:
+  staff-online:
+    template: 'presence-hotel-{hotel_slug}-staff'
+    kind: presence
+    audiences: [staff]
+events: {}
+"""
+
+
+def test_presence_adds_channel_data_and_signs_it() -> None:
+    """Presence auth carries the member as channel_data and signs socket:channel:data."""
+    contract = load_contract_text(PRESENCE_CONTRACT)
+    staff = Principal.staff("hotel-paradise", user_id=7, user_info={"name": "Ana"})
+    body = authorize(contract, staff, "presence-hotel-hotel-paradise-staff", SOCKET,
+                     key=KEY, secret=SECRET)
+    assert json.loads(body["channel_data"]) == {"user_id": "7", "user_info": {"name": "Ana"}}
+    message = f"{SOCKET}:presence-hotel-hotel-paradise-staff:{body['channel_data']}"
+    expected = hmac.new(SECRET.encode(), message.encode(), hashlib.sha256).hexdigest()
+    assert body["auth"] == f"{KEY}:{expected}"
+    anonymous = Principal("staff", {"hotel_slug": "hotel-paradise"})
+    with pytest.raises(Forbidden, match="presence channels need one"):
+        authorize(contract, anonymous, "presence-hotel-hotel-paradise-staff", SOCKET,
+                  key=KEY, secret=SECRET)
+
+
+def test_authorizer_binds_credentials_and_hides_the_secret(contract: Contract) -> None:
+    """ChannelAuthorizer signs like authorize() and never shows the secret in its repr."""
+    authorizer = ChannelAuthorizer(contract, KEY, SECRET)
+    body = authorizer.authorize(GUEST, "private-booking-BK-2025-0002", SOCKET)
+    assert body["auth"] == f"{KEY}:" + sign_channel(SECRET, SOCKET, "private-booking-BK-2025-0002")
+    assert SECRET not in repr(authorizer)
+    assert "booking_id=BK-2025-0002" in GUEST.describe()
