@@ -1,0 +1,247 @@
+"""Result objects of the on-call commands: checks, doctor and triage reports, redaction."""
+
+from __future__ import annotations
+
+import enum
+import re
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+REDACTED = "***"
+
+
+class Status(enum.StrEnum):
+    """The outcome of one check: passed, worth a look, broken, or not run (with the reason)."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+class Section(enum.StrEnum):
+    """Where on the path from backend to browser a check sits, in walking order."""
+
+    CONFIG = "configuration"
+    HTTP_API = "http-api"
+    WEBSOCKET = "websocket"
+    AUTH = "auth-endpoint"
+    SUBSCRIPTION = "subscription"
+    ROUND_TRIP = "round-trip"
+    FRONTEND = "frontend"
+    BOOKING = "booking"
+    SENT = "sent"
+    WATCH = "watch"
+
+
+@dataclass(slots=True)
+class Check:
+    """One step of a checklist: its status, a one-line summary, evidence and the next action."""
+
+    id: str
+    section: Section
+    title: str
+    status: Status
+    summary: str
+    evidence: list[str] = field(default_factory=list)
+    next_action: str = ""
+    code: str = ""
+    security: bool = False
+    duration_ms: float = 0.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the check for JSON output."""
+        out: dict[str, Any] = {
+            "id": self.id, "section": self.section.value, "title": self.title,
+            "status": self.status.value, "summary": self.summary, "evidence": list(self.evidence),
+            "next_action": self.next_action, "code": self.code or None,
+            "security": self.security, "duration_ms": round(self.duration_ms, 1)}
+        if self.data:
+            out["data"] = self.data
+        return out
+
+
+class Redactor:
+    """Replace known secrets and bearer tokens in any text or JSON-ready value with ***."""
+
+    _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{12,}")
+    _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s/]+@")
+    _AUTH_SIG = re.compile(r"\b([A-Za-z0-9_-]{2,}:)[0-9a-f]{64}\b")
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        """Remember the literal values to hide (short or empty values are ignored)."""
+        self.secrets: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        """Hide one more literal value from now on."""
+        if secret and len(secret) >= 3 and secret not in self.secrets:
+            self.secrets.append(secret)
+            self.secrets.sort(key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        """Return `value` with every secret, bearer token, URL password and signature hidden."""
+        for secret in self.secrets:
+            value = value.replace(secret, REDACTED)
+        value = self._BEARER.sub(rf"\g<1>{REDACTED}", value)
+        value = self._URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", value)
+        return self._AUTH_SIG.sub(rf"\g<1>{REDACTED}", value)
+
+    def value(self, value: Any) -> Any:
+        """Redact every string inside a JSON-ready value (dicts, lists, scalars)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.value(v) for v in value]
+        return value
+
+
+def _status_counts(checks: Iterable[Check]) -> dict[str, int]:
+    """Count checks per status, every status present."""
+    counts = {s.value: 0 for s in Status}
+    for check in checks:
+        counts[check.status.value] += 1
+    return counts
+
+
+@dataclass(slots=True)
+class DoctorReport:
+    """Every check of one doctor run, in walking order, with the run's timing and exit code."""
+
+    checks: list[Check] = field(default_factory=list)
+    target: dict[str, Any] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.time)
+    duration_s: float = 0.0
+    budget_s: float = 30.0
+    could_not_run: str = ""
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
+
+    def __iter__(self) -> Iterator[Check]:
+        """Iterate over the checks in order."""
+        return iter(self.checks)
+
+    def get(self, check_id: str) -> Check | None:
+        """Return the check with this id, or None."""
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Count checks per status."""
+        return _status_counts(self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        """List the failed checks."""
+        return [c for c in self.checks if c.status is Status.FAIL]
+
+    @property
+    def security_findings(self) -> list[Check]:
+        """List the checks that found a security problem."""
+        return [c for c in self.checks if c.security and c.status is Status.FAIL]
+
+    @property
+    def exit_code(self) -> int:
+        """Return 1 if any check failed, 2 if the doctor could not run, else 0."""
+        if self.failed:
+            return 1
+        if self.could_not_run:
+            return 2
+        return 0
+
+    @property
+    def headline(self) -> str:
+        """Summarise the run in one plain sentence."""
+        if self.could_not_run and not self.failed:
+            return f"The doctor could not run: {self.could_not_run}"
+        counts = self.counts
+        if counts["fail"]:
+            first = self.failed[0]
+            more = f" (and {counts['fail'] - 1} more failure(s))" if counts["fail"] > 1 else ""
+            return f"{first.title}: {first.summary}{more}"
+        if counts["warn"]:
+            return f"All checks pass, with {counts['warn']} warning(s)."
+        return "All checks pass."
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the run for JSON output, with every secret redacted."""
+        data = {
+            "ok": self.exit_code == 0, "exit_code": self.exit_code, "headline": self.headline,
+            "counts": self.counts, "duration_s": round(self.duration_s, 3),
+            "budget_s": self.budget_s, "target": self.target,
+            "could_not_run": self.could_not_run or None,
+            "security_findings": [c.id for c in self.security_findings],
+            "checks": [c.to_dict() for c in self.checks]}
+        return self.redactor.value(data)
+
+
+@dataclass(slots=True)
+class ChannelState:
+    """One channel a booking's page should be on, and what the HTTP API says about it now."""
+
+    channel_id: str
+    name: str
+    audience: str
+    kind: str
+    occupied: bool | None = None
+    subscription_count: int | None = None
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the channel state for JSON output."""
+        return {"channel_id": self.channel_id, "name": self.name, "audience": self.audience,
+                "kind": self.kind, "occupied": self.occupied,
+                "subscription_count": self.subscription_count, "error": self.error or None}
+
+
+@dataclass(slots=True)
+class TriageReport:
+    """Support's answer for one booking: a plain verdict first, then the checks as evidence."""
+
+    booking_id: str
+    verdict: str = ""
+    channels: list[ChannelState] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    watch: dict[str, Any] | None = None
+    duration_s: float = 0.0
+    could_not_run: str = ""
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
+
+    def __iter__(self) -> Iterator[Check]:
+        """Iterate over the checks in order."""
+        return iter(self.checks)
+
+    def get(self, check_id: str) -> Check | None:
+        """Return the check with this id, or None."""
+        return next((c for c in self.checks if c.id == check_id), None)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Count checks per status."""
+        return _status_counts(self.checks)
+
+    @property
+    def exit_code(self) -> int:
+        """Return 1 if any check failed, 2 if triage could not run, else 0."""
+        if any(c.status is Status.FAIL for c in self.checks):
+            return 1
+        if self.could_not_run:
+            return 2
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the triage for JSON output, with every secret redacted."""
+        data = {
+            "ok": self.exit_code == 0, "exit_code": self.exit_code,
+            "booking_id": self.booking_id, "verdict": self.verdict, "counts": self.counts,
+            "duration_s": round(self.duration_s, 3), "could_not_run": self.could_not_run or None,
+            "channels": [c.to_dict() for c in self.channels],
+            "sent": self.sent, "watch": self.watch,
+            "checks": [c.to_dict() for c in self.checks]}
+        return self.redactor.value(data)
