@@ -9,10 +9,11 @@
                        hotel_slug="hotel-paradise")
 """
 
+from hotelmate_rt.redact import redact, redact_text
+
 from .deadletter import DEAD_LETTER_ENV, DeadEvent, DeadLetterFile, default_dead_letter_path
 from .emitter import Batch, Emitter, Observer, Prepared, ReplayReport, add_observer, remove_observer
 from .policy import NO_RETRY, RetryPolicy
-from .redact import redact, redact_text
 from .results import EmitResult, Outcome
 from .transports import (
     ConfigError,

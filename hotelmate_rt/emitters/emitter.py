@@ -32,10 +32,10 @@ from hotelmate_rt.errors import (
     TransitionRefused,
     UnknownName,
 )
+from hotelmate_rt.redact import redact_text
 
 from .deadletter import DeadEvent, DeadLetterFile
 from .policy import Attempted, RetryPolicy, call_with_retry
-from .redact import redact_text
 from .results import EmitResult, Outcome
 from .transports import PusherTransport, Transport, WireEvent
 

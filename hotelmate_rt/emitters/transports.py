@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from hotelmate_rt.errors import DeliveryError, HotelmateRtError
-
-from .redact import redact_text
+from hotelmate_rt.redact import redact_text
 
 
 class WireEvent(NamedTuple):

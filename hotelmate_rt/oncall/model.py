@@ -1,15 +1,14 @@
-"""Result objects of the on-call commands: checks, doctor and triage reports, redaction."""
+"""Result objects of the on-call commands: checks, doctor and triage reports."""
 
 from __future__ import annotations
 
 import enum
-import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-REDACTED = "***"
+from hotelmate_rt.redact import Redactor
 
 
 class Status(enum.StrEnum):
@@ -62,44 +61,6 @@ class Check:
         if self.data:
             out["data"] = self.data
         return out
-
-
-class Redactor:
-    """Replace known secrets and bearer tokens in any text or JSON-ready value with ***."""
-
-    _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{12,}")
-    _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s/]+@")
-    _AUTH_SIG = re.compile(r"\b([A-Za-z0-9_-]{2,}:)[0-9a-f]{64}\b")
-
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        """Remember the literal values to hide (short or empty values are ignored)."""
-        self.secrets: list[str] = []
-        for secret in secrets:
-            self.add(secret)
-
-    def add(self, secret: str | None) -> None:
-        """Hide one more literal value from now on."""
-        if secret and len(secret) >= 3 and secret not in self.secrets:
-            self.secrets.append(secret)
-            self.secrets.sort(key=len, reverse=True)
-
-    def text(self, value: str) -> str:
-        """Return `value` with every secret, bearer token, URL password and signature hidden."""
-        for secret in self.secrets:
-            value = value.replace(secret, REDACTED)
-        value = self._BEARER.sub(rf"\g<1>{REDACTED}", value)
-        value = self._URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", value)
-        return self._AUTH_SIG.sub(rf"\g<1>{REDACTED}", value)
-
-    def value(self, value: Any) -> Any:
-        """Redact every string inside a JSON-ready value (dicts, lists, scalars)."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.value(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.value(v) for v in value]
-        return value
 
 
 def _status_counts(checks: Iterable[Check]) -> dict[str, int]:

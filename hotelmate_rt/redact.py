@@ -1,0 +1,82 @@
+"""One redaction policy for every layer: the app secret, bearer tokens, signatures, URL passwords.
+
+Nothing this package prints, logs or writes (dead letters, NDJSON, doctor reports) may carry a
+secret. `Redactor` hides the literal values it was given plus anything that looks like a secret:
+`Bearer ...` / `token ...`, `key:<64 hex>` auth signatures, `auth_signature=` query values,
+`scheme://user:password@`, `secret=...`-style assignments, and the values of secret-named keys in
+JSON-like data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = "***"
+
+SECRET_KEYS = frozenset({
+    "secret", "pusher_secret", "app_secret", "password", "token", "access_token", "guest_token",
+    "staff_token", "authorization", "auth_signature", "api_key", "encryption_master_key",
+    "encryption_master_key_base64",
+})
+"""Mapping keys (compared lowercased) whose values are always masked."""
+
+_PATTERNS = (
+    (re.compile(r"(?i)\b(bearer|token)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
+    (re.compile(r"(?i)(auth_signature=)[0-9a-f]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@"), r"\1" + MASK + "@"),
+    (re.compile(r"(?i)((?:secret|password|token)[\"']?\s*[=:]\s*[\"']?)[^\s\"',&}]+"),
+     r"\1" + MASK),
+    (re.compile(r"\b([A-Za-z0-9_-]{2,}:)[0-9a-f]{64}\b"), r"\1" + MASK),
+)
+
+
+class Redactor:
+    """Hide known secret values and secret-looking patterns in text and JSON-like data."""
+
+    __slots__ = ("secrets",)
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        """Remember the literal values to hide (empty or very short values are ignored)."""
+        self.secrets: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        """Hide one more literal value from now on."""
+        if secret and len(secret) >= 4 and secret not in self.secrets:
+            self.secrets.append(secret)
+            self.secrets.sort(key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        """Return `value` with every secret and secret-looking pattern replaced by ***."""
+        for secret in self.secrets:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        for pattern, replacement in _PATTERNS:
+            value = pattern.sub(replacement, value)
+        return value
+
+    __call__ = text
+
+    def value(self, value: Any) -> Any:
+        """Return a copy of JSON-like data with secret-named keys masked and strings redacted."""
+        if isinstance(value, Mapping):
+            return {k: (MASK if str(k).lower() in SECRET_KEYS and v not in (None, "")
+                        else self.value(v)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.value(v) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+
+def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Redact one string with a throwaway Redactor."""
+    return Redactor(secrets).text(text)
+
+
+def redact(value: Any, secrets: Iterable[str | None] = ()) -> Any:
+    """Redact JSON-like data with a throwaway Redactor."""
+    return Redactor(secrets).value(value)
