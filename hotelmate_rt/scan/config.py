@@ -1,0 +1,102 @@
+"""Scan configuration from `pyproject.toml` `[tool.hotelmate-rt]` (read with tomllib)."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hotelmate_rt.errors import HotelmateRtError
+
+from .rules import RULES, Level
+
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+
+
+class ScanConfigError(HotelmateRtError):
+    """The `[tool.hotelmate-rt]` table of pyproject.toml is malformed (exit 2)."""
+
+
+@dataclass(slots=True)
+class ScanConfig:
+    """Paths to scan or skip, rule levels and limits; defaults when no pyproject says more."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    severity: dict[str, Level] = field(default_factory=dict)
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    contract: str | None = None
+    source: str | None = None
+
+    def level(self, rule: str) -> Level:
+        """Return the configured level of a rule (its default unless overridden)."""
+        return self.severity.get(rule, RULES[rule].level)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """Return the nearest pyproject.toml at or above `start`, or None."""
+    current = start.resolve()
+    if current.is_file():
+        current = current.parent
+    for directory in (current, *current.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None) -> ScanConfig:
+    """Read `[tool.hotelmate-rt]` from a pyproject.toml; defaults when absent or path is None."""
+    if path is None:
+        return ScanConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScanConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ScanConfigError(f"{path}: invalid TOML: {exc}") from None
+    table = data.get("tool", {}).get("hotelmate-rt", {})
+    if not isinstance(table, dict):
+        raise ScanConfigError(f"{path}: [tool.hotelmate-rt] must be a table")
+    return parse_config(table, str(path))
+
+
+def parse_config(table: dict[str, object], source: str = "<config>") -> ScanConfig:
+    """Validate a `[tool.hotelmate-rt]` table (other keys belong to other commands)."""
+    config = ScanConfig(source=source)
+    config.include = _strings(table, "include", source)
+    config.exclude = _strings(table, "exclude", source)
+    limit = table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+        raise ScanConfigError(f"{source}: max-file-bytes must be a positive integer")
+    config.max_file_bytes = limit
+    contract = table.get("contract")
+    if contract is not None and not isinstance(contract, str):
+        raise ScanConfigError(f"{source}: contract must be a path string")
+    config.contract = contract
+    severity = table.get("severity", {})
+    if not isinstance(severity, dict):
+        raise ScanConfigError(f"{source}: [tool.hotelmate-rt.severity] must be a table")
+    for rule, level in severity.items():
+        if rule not in RULES:
+            close = difflib.get_close_matches(rule, list(RULES), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ScanConfigError(f"{source}: unknown rule {rule!r} in "
+                                  f"[tool.hotelmate-rt.severity]{hint}")
+        try:
+            config.severity[rule] = Level(level)
+        except ValueError:
+            raise ScanConfigError(f"{source}: severity of {rule!r} must be error, warning or off, "
+                                  f"not {level!r}") from None
+    return config
+
+
+def _strings(table: dict[str, object], key: str, source: str) -> tuple[str, ...]:
+    """Read a list of strings (or one string) from the table."""
+    value = table.get(key, ())
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ScanConfigError(f"{source}: {key} must be a list of path patterns")
+    return tuple(value)

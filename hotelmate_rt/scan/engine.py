@@ -1,0 +1,326 @@
+"""Run a scan: find files, prefilter, parse, resolve wrappers across files, then check."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from hotelmate_rt.contracts import Contract
+
+from .checks import check
+from .common import PendingSite, Wrapper
+from .config import ScanConfig
+from .files import SourceFile, discover, read, relative
+from .jsscan import JsModule, first_error, parser_for, resolve_import
+from .model import ScanResult, Site, SkippedFile
+from .pyscan import PyModule
+from .symbols import display
+
+# Cheap byte-level prefilters (substring search runs at memory speed; a regex alternation does
+# not): a file that mentions none of these is never parsed. A JS `.bind(` only counts in a file
+# that also says "channel", so React's `this.handler.bind(this)` does not cost a parse.
+_PY_HINTS = (b"trigger", b"usher", b"mitter", b".emit", b".transition")
+_JS_HINTS = (b"subscribe", b"usher", b"bind_global")
+
+
+def _worth_parsing(lang: str, data: bytes) -> bool:
+    """Tell whether a file may contain a Pusher site (a fast byte-level check)."""
+    if lang == "python":
+        return any(hint in data for hint in _PY_HINTS)
+    if any(hint in data for hint in _JS_HINTS):
+        return True
+    return b".bind(" in data and b"hannel" in data
+_MAX_ROUNDS = 4
+
+Progress = Callable[[int, int], None]
+Module = PyModule | JsModule
+
+
+class Project:
+    """The scanned tree: parsed modules (lazily, for imports) and their source bytes."""
+
+    def __init__(self, files: list[SourceFile], limit: int, skipped: list[SkippedFile]) -> None:
+        self.files = {f.rel: f for f in files}
+        self.known = set(self.files)
+        self.limit = limit
+        self.skipped = skipped
+        self.modules: dict[str, Module | None] = {}
+        self.sources: dict[str, bytes] = {}
+        self._py_index: dict[str, list[str]] | None = None
+
+    def py_index(self) -> dict[str, list[str]]:
+        """Map every dotted-name suffix of each Python file to its path (built on first use)."""
+        if self._py_index is None:
+            self._py_index = {}
+            for rel, source in self.files.items():
+                if source.lang == "python":
+                    parts = rel[:-3].split("/")
+                    if parts[-1] == "__init__":
+                        parts = parts[:-1]
+                    for start in range(len(parts)):
+                        self._py_index.setdefault(".".join(parts[start:]), []).append(rel)
+        return self._py_index
+
+    def parse(self, source: SourceFile, data: bytes | None = None) -> Module | None:
+        """Parse a file once (None, with a skip reason recorded, when it cannot be parsed)."""
+        if source.rel in self.modules:
+            return self.modules[source.rel]
+        self.modules[source.rel] = None
+        if data is None:
+            got = read(source, self.limit)
+            if isinstance(got, SkippedFile):
+                return None
+            data = got
+        module: Module | None
+        if source.lang == "python":
+            try:
+                tree = ast.parse(data, filename=source.rel)
+            except SyntaxError as exc:
+                self.skipped.append(SkippedFile(
+                    source.rel, f"syntax error: {exc.msg} (line {exc.lineno or 0})"))
+                return None
+            except (ValueError, RecursionError, MemoryError) as exc:
+                self.skipped.append(SkippedFile(source.rel, f"cannot parse: {exc}"))
+                return None
+            module = PyModule(source.rel, tree, self.load_py, data)
+        else:
+            tree = parser_for(source.lang).parse(data)
+            error = first_error(tree.root_node)
+            if error is not None:
+                self.skipped.append(SkippedFile(
+                    source.rel, f"syntax error near line {error.start_point[0] + 1}"))
+                return None
+            module = JsModule(source.rel, data, tree.root_node, self.load_js, source.lang)
+        self.modules[source.rel] = module
+        self.sources[source.rel] = data
+        return module
+
+    def load_py(self, module: str, level: int, from_rel: str) -> PyModule | None:
+        """Find and parse the scanned Python module an import names."""
+        if level:
+            package = from_rel.split("/")[:-1]
+            if level > 1:
+                package = package[:-(level - 1)] if level - 1 <= len(package) else []
+            rel_base = "/".join(package + (module.split(".") if module else []))
+            candidates = [f"{rel_base}.py", f"{rel_base}/__init__.py"]
+            rel = next((c for c in candidates if c in self.files), None)
+        else:
+            found = self.py_index().get(module, [])
+            rel = found[0] if len(found) == 1 else None
+        if rel is None:
+            return None
+        got = self.parse(self.files[rel])
+        return got if isinstance(got, PyModule) else None
+
+    def load_js(self, spec: str, from_rel: str) -> JsModule | None:
+        """Find and parse the scanned JS/TS module an import names."""
+        rel = resolve_import(spec, from_rel, self.known)
+        if rel is None or self.files[rel].lang == "python":
+            return None
+        got = self.parse(self.files[rel])
+        return got if isinstance(got, JsModule) else None
+
+
+_PARALLEL_MIN_FILES = 2000
+_WORK: tuple[list[SourceFile], int] | None = None
+_WORKER_PROJECT: Project | None = None
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """What one worker found in its share of the files."""
+
+    pending: list[PendingSite] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    untouched: list[int] = field(default_factory=list)
+    sources: dict[str, bytes] = field(default_factory=dict)
+    calls: dict[str, set[str]] = field(default_factory=dict)
+
+
+def _scan_files(project: Project, files: list[SourceFile], indexes: Iterable[int],
+                progress: Callable[[], None] | None = None) -> _Chunk:
+    """Read, prefilter, parse and extract the sites of some files."""
+    chunk = _Chunk(skipped=project.skipped)
+    for index in indexes:
+        source = files[index]
+        data = read(source, project.limit)
+        if isinstance(data, SkippedFile):
+            chunk.skipped.append(data)
+        elif _worth_parsing(source.lang, data):
+            module = project.parse(source, data)
+            if module is not None:
+                chunk.pending.extend(module.sites())
+        else:
+            chunk.untouched.append(index)
+        if progress is not None:
+            progress()
+    chunk.sources = project.sources
+    chunk.calls = {rel: m.called_names() for rel, m in project.modules.items() if m is not None}
+    return chunk
+
+
+def _worker(indexes: list[int]) -> _Chunk:
+    """Scan a share of the files in a worker process (the file list came with the fork)."""
+    global _WORKER_PROJECT
+    assert _WORK is not None
+    files, limit = _WORK
+    if _WORKER_PROJECT is None:
+        _WORKER_PROJECT = Project(files, limit, [])
+    project = _WORKER_PROJECT
+    before = set(project.modules)
+    project.skipped = []
+    chunk = _scan_files(project, files, indexes)
+    chunk.sources = {rel: data for rel, data in project.sources.items() if rel not in before}
+    chunk.calls = {rel: names for rel, names in chunk.calls.items() if rel not in before}
+    return chunk
+
+
+def _parallel(files: list[SourceFile], limit: int, progress: Progress | None) -> _Chunk | None:
+    """Scan the files on every core (fork start method only); None when not worth it."""
+    import multiprocessing
+
+    global _WORK
+    cores = os.cpu_count() or 1
+    if cores < 2 or len(files) < _PARALLEL_MIN_FILES or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    shares = [list(range(start, len(files), cores * 8)) for start in range(cores * 8)]
+    merged = _Chunk()
+    done = 0
+    _WORK = (files, limit)
+    try:
+        with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
+            for future in as_completed([pool.submit(_worker, share) for share in shares]):
+                chunk = future.result()
+                merged.pending.extend(chunk.pending)
+                merged.skipped.extend(chunk.skipped)
+                merged.untouched.extend(chunk.untouched)
+                merged.sources.update(chunk.sources)
+                for rel, names in chunk.calls.items():
+                    merged.calls.setdefault(rel, set()).update(names)
+                done += len(shares[0])
+                if progress is not None:
+                    progress(min(done, len(files)), len(files))
+    finally:
+        _WORK = None
+    merged.untouched.sort()
+    return merged
+
+
+def scan(paths: Iterable[Path], contract: Contract, config: ScanConfig | None = None,
+         root: Path | None = None, progress: Progress | None = None,
+         parallel: bool = True) -> ScanResult:
+    """Scan source trees for Pusher names and check them against the contract."""
+    started = time.perf_counter()
+    config = config or ScanConfig()
+    root_text = os.path.abspath(root or Path.cwd())
+    skipped: list[SkippedFile] = []
+    files = discover(list(paths), root_text, config.exclude, skipped)
+    project = Project(files, config.max_file_bytes, skipped)
+    total = len(files)
+    chunk = _parallel(files, config.max_file_bytes, progress) if parallel else None
+    if chunk is None:
+        ticks = [0]
+
+        def tick() -> None:
+            """Report progress every 256 files."""
+            ticks[0] += 1
+            if progress is not None and (ticks[0] % 256 == 0 or ticks[0] == total):
+                progress(ticks[0], total)
+
+        chunk = _scan_files(project, files, range(total), tick)
+    else:
+        skipped.extend(chunk.skipped)
+        project.sources.update(chunk.sources)
+    untouched = [files[i] for i in chunk.untouched]
+    sites = _resolve_wrappers(project, chunk.pending, untouched, chunk.calls)
+    result = ScanResult(root=root_text, contract=relative(contract.path, root_text),
+                        files_seen=total, sites=sites)
+    check(result, contract, config, project.sources)
+    result.files_parsed = len(project.sources)
+    result.skipped = sorted(set(skipped), key=lambda s: (s.file, s.reason))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _resolve_wrappers(project: Project, pending: list[PendingSite],
+                      untouched: list[SourceFile], calls: dict[str, set[str]]) -> list[Site]:
+    """Turn wrapper templates into sites at their call sites, round by round, across files."""
+    final: list[Site] = []
+    wrappers: dict[tuple[str, str, int], Wrapper] = {}
+    called: set[tuple[str, str, int]] = set()
+    fresh = _collect(pending, wrappers, final)
+    rounds = 0
+    while fresh and rounds < _MAX_ROUNDS:
+        rounds += 1
+        by_lang: dict[bool, dict[str, list[Wrapper]]] = {True: {}, False: {}}
+        for key, templates in fresh.items():
+            wrapper = wrappers[key]
+            view = Wrapper(wrapper.file, wrapper.name, wrapper.params, wrapper.line,
+                           wrapper.method, templates)
+            by_lang[wrapper.file.endswith(".py")].setdefault(wrapper.name, []).append(view)
+        pending = []
+        for is_python, table in by_lang.items():
+            if not table:
+                continue
+            names = [n.encode() for n in table]
+            pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in names) + rb")\b")
+            candidates = {rel for rel, called_names in calls.items()
+                          if called_names.intersection(table)}
+            for source in untouched:
+                if (source.lang == "python") != is_python or source.rel in calls:
+                    continue
+                data = read(source, project.limit)
+                if isinstance(data, SkippedFile) or not any(n in data for n in names):
+                    continue
+                if pattern.search(data):
+                    module = project.parse(source, data)
+                    if module is not None:
+                        calls[source.rel] = module.called_names()
+                        candidates.add(source.rel)
+            for rel in sorted(candidates):
+                module = project.parse(project.files[rel]) if rel in project.files else None
+                if module is None or isinstance(module, PyModule) != is_python:
+                    continue
+                pending.extend(module.wrapper_calls(table))
+            for views in table.values():
+                for view in views:
+                    if view.called:
+                        called.add((view.file, view.name, view.line))
+        fresh = _collect(pending, wrappers, final)
+    for key, wrapper in wrappers.items():
+        if key in called:
+            continue
+        for template in wrapper.templates:
+            params = sorted({display(v.sym) for v in (*template.channels, *template.events)
+                             if "{" in display(v.sym)} | (
+                {template.payload_param} if template.payload_param else set()))
+            reason = (f"{wrapper.name}() passes its parameters ({', '.join(params)}) on, but no "
+                      "call of it was found in the scanned files")
+            final.append(replace(template, unresolved=template.unresolved or reason))
+    return final
+
+
+def _collect(pending: list[PendingSite], wrappers: dict[tuple[str, str, int], Wrapper],
+             final: list[Site]) -> dict[tuple[str, str, int], list[Site]]:
+    """Split pending sites into final ones and (new) wrapper templates."""
+    fresh: dict[tuple[str, str, int], list[Site]] = {}
+    for item in pending:
+        if item.function is None:
+            final.append(item.site)
+            continue
+        key = (item.site.file, item.function, item.line)
+        wrapper = wrappers.get(key)
+        if wrapper is None:
+            wrapper = Wrapper(item.site.file, item.function, item.params, item.line, item.method)
+            wrappers[key] = wrapper
+        wrapper.templates.append(item.site)
+        fresh.setdefault(key, []).append(item.site)
+    return fresh

@@ -1,0 +1,121 @@
+"""Symbolic strings: literal text with holes (unknown values) and wrapper parameters."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+MAX_ALTERNATIVES = 16
+HOLE_MARK = "\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Hole:
+    """An interpolated value the scan cannot know (`hotel.slug`); it fills one template slot."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A parameter of the enclosing function: the call sites of that wrapper supply it."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParamKeys:
+    """The keys of an object/dict passed as a wrapper parameter (a map of event handlers)."""
+
+    name: str
+
+
+Part = str | Hole | Param | ParamKeys
+Sym = tuple[Part, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """One resolved alternative of a name, with where it was written (1-based line/column)."""
+
+    sym: Sym
+    line: int
+    column: int
+
+
+def norm(parts: Iterable[Part]) -> Sym:
+    """Merge adjacent literal parts and drop empty ones."""
+    out: list[Part] = []
+    for part in parts:
+        if isinstance(part, str):
+            if not part:
+                continue
+            if out and isinstance(out[-1], str):
+                out[-1] = out[-1] + part
+                continue
+        out.append(part)
+    return tuple(out)
+
+
+def concat_all(pieces: Sequence[Sequence[Sym]]) -> list[Sym]:
+    """Concatenate alternatives piecewise (a cartesian product, capped)."""
+    out: list[Sym] = []
+    for combo in itertools.islice(itertools.product(*pieces), MAX_ALTERNATIVES):
+        out.append(norm(part for sym in combo for part in sym))
+    return dedupe(out)
+
+
+def dedupe(syms: Iterable[Sym]) -> list[Sym]:
+    """Drop repeated alternatives, keeping order, capped at MAX_ALTERNATIVES."""
+    seen: set[Sym] = set()
+    out: list[Sym] = []
+    for sym in syms:
+        if sym not in seen:
+            seen.add(sym)
+            out.append(sym)
+        if len(out) >= MAX_ALTERNATIVES:
+            break
+    return out
+
+
+def literal(sym: Sym) -> str | None:
+    """Return the text when the value is fully known, else None."""
+    if all(isinstance(p, str) for p in sym):
+        return "".join(p for p in sym if isinstance(p, str))
+    return None
+
+
+def has_params(sym: Sym) -> bool:
+    """Tell whether the value still depends on a wrapper parameter."""
+    return any(isinstance(p, Param | ParamKeys) for p in sym)
+
+
+def display(sym: Sym) -> str:
+    """Show a value as a template: holes become `{*}`, parameters `{name}`."""
+    out: list[str] = []
+    for part in sym:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Hole):
+            out.append("{*}")
+        else:
+            out.append("{" + part.name + "}")
+    return "".join(out)
+
+
+def match_text(sym: Sym) -> str:
+    """Render a value for template matching: every hole becomes one HOLE_MARK."""
+    return "".join(p if isinstance(p, str) else HOLE_MARK for p in sym)
+
+
+def literal_chars(sym: Sym) -> int:
+    """Count the known characters of a value."""
+    return sum(len(p) for p in sym if isinstance(p, str))
+
+
+def leading_literal(sym: Sym) -> str | None:
+    """Return the known text before the first hole, or None when the value starts unknown."""
+    if not sym or not isinstance(sym[0], str):
+        return None
+    return sym[0]
