@@ -2,6 +2,7 @@
 
     HotelmateRtError
     ├── ContractLoadError        the contract file cannot be read or is malformed
+    ├── ConfigError              settings (environment, .env files, [tool.hotelmate-rt]) are unusable
     ├── ContractUsageError       a render/emit asked for something the contract does not allow
     │   ├── UnknownName          no channel, event, action or state by that name
     │   ├── ParameterError       a template parameter is missing or does not match its pattern
@@ -9,8 +10,10 @@
     ├── TransitionRefused        the status machine does not allow that transition
     ├── Forbidden                a principal may not subscribe to a channel (carries the reason)
     ├── DeliveryError            a send failed after the retry policy (strict mode only)
+    │   └── TransportError       one HTTP attempt failed (status, retryable)
     └── ProbeError               the probe could not connect, authorize or subscribe
-        └── AuthEndpointError    the backend auth endpoint refused or failed (status, reason)
+        ├── AuthEndpointError    the backend auth endpoint refused or failed (status, reason)
+        └── HttpApiError         a Pusher HTTP API call failed (oncall/httpapi.py: kind, detail)
 
 SDK errors (pusher, pysher, httpx, websocket) are mapped at the boundary with `raise X from e`.
 """
@@ -28,6 +31,10 @@ class ContractLoadError(HotelmateRtError):
     def __init__(self, problems: list[object]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class ConfigError(HotelmateRtError):
+    """Settings (environment, .env files, the pyproject table) are missing or malformed."""
 
 
 class ContractUsageError(HotelmateRtError):
@@ -64,6 +71,15 @@ class Forbidden(HotelmateRtError):
 
 class DeliveryError(HotelmateRtError):
     """A send failed for good (raised only in strict mode)."""
+
+
+class TransportError(DeliveryError):
+    """One HTTP attempt failed; `retryable` says whether trying again can help."""
+
+    def __init__(self, message: str, status: int | None = None, retryable: bool = False) -> None:
+        self.status = status
+        self.retryable = retryable
+        super().__init__(message)
 
 
 class ProbeError(HotelmateRtError):

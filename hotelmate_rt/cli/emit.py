@@ -59,8 +59,7 @@ def emit_command(
 ) -> None:
     """Send one contract-checked event to the server in PUSHER_URL / PUSHER_* (exit 1 if refused)."""
     from hotelmate_rt.emitters import Emitter, PusherTransport, RecordingTransport, RetryPolicy
-    from hotelmate_rt.emitters.transports import ConfigError
-    from hotelmate_rt.errors import DeliveryError, PayloadRejected
+    from hotelmate_rt.errors import ConfigError, DeliveryError, PayloadRejected
 
     _quiet_library_log()
     contract = load(contract_path, json_errors=as_json)
@@ -122,7 +121,7 @@ def replay_command(
 ) -> None:
     """Resend every dead-lettered event; what still fails stays in the file (exit 1 if any)."""
     from hotelmate_rt.emitters import Emitter, PusherTransport, RetryPolicy
-    from hotelmate_rt.emitters.transports import ConfigError
+    from hotelmate_rt.errors import ConfigError
 
     _quiet_library_log()
     if not path.exists():

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .transports import TransportError
+from hotelmate_rt.errors import TransportError
 
 
 @dataclass(frozen=True, slots=True)

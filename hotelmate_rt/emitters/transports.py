@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
-from hotelmate_rt.errors import DeliveryError, HotelmateRtError
+from hotelmate_rt.errors import ConfigError, TransportError
 from hotelmate_rt.redact import redact_text
 
 
@@ -25,19 +25,6 @@ class WireEvent(NamedTuple):
     channel: str
     name: str
     data: str
-
-
-class TransportError(DeliveryError):
-    """One HTTP attempt failed; `retryable` says whether trying again can help."""
-
-    def __init__(self, message: str, status: int | None = None, retryable: bool = False) -> None:
-        self.status = status
-        self.retryable = retryable
-        super().__init__(message)
-
-
-class ConfigError(HotelmateRtError):
-    """The Pusher connection settings (environment or arguments) are missing or malformed."""
 
 
 class Transport(Protocol):

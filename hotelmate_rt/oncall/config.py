@@ -8,15 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from hotelmate_rt.errors import HotelmateRtError
+from hotelmate_rt.errors import ConfigError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 FRONTEND_PREFIXES = ("REACT_APP_", "VITE_", "NEXT_PUBLIC_")
 
-
-class SettingsError(HotelmateRtError):
-    """A settings file could not be read (the doctor cannot run)."""
 
 
 def parse_env_text(text: str) -> dict[str, str]:
@@ -45,11 +42,11 @@ def parse_env_text(text: str) -> dict[str, str]:
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """Read a dotenv file or raise SettingsError naming it."""
+    """Read a dotenv file or raise ConfigError naming it."""
     try:
         return parse_env_text(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SettingsError(f"cannot read env file {path}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot read env file {path}: {exc.strerror or exc}") from None
 
 
 @dataclass(slots=True)
@@ -211,7 +208,7 @@ class FrontendSettings:
 
     @classmethod
     def from_file(cls, path: Path) -> FrontendSettings:
-        """Read a frontend env file (SettingsError if it cannot be read)."""
+        """Read a frontend env file (ConfigError if it cannot be read)."""
         return cls.from_values(str(path), read_env_file(path))
 
     @classmethod

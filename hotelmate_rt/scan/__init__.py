@@ -1,6 +1,8 @@
 """Static scan of backend (Python) and frontend (JS/TS) code for the Pusher names they use."""
 
-from .config import ScanConfig, ScanConfigError, find_pyproject, load_config, parse_config
+from hotelmate_rt.errors import ConfigError
+
+from .config import ScanConfig, find_pyproject, load_config, parse_config
 from .engine import scan
 from .model import (
     ClientConfig,
@@ -17,7 +19,23 @@ from .model import (
 from .rules import RULES, Level, Rule
 
 __all__ = [
-    "RULES", "ClientConfig", "Coverage", "Finding", "Level", "Payload", "PayloadField", "Rule",
-    "ScanConfig", "ScanConfigError", "ScanResult", "Side", "Site", "SiteKind", "SkippedFile",
-    "find_pyproject", "load_config", "parse_config", "scan",
+    "RULES",
+    "ClientConfig",
+    "ConfigError",
+    "Coverage",
+    "Finding",
+    "Level",
+    "Payload",
+    "PayloadField",
+    "Rule",
+    "ScanConfig",
+    "ScanResult",
+    "Side",
+    "Site",
+    "SiteKind",
+    "SkippedFile",
+    "find_pyproject",
+    "load_config",
+    "parse_config",
+    "scan",
 ]

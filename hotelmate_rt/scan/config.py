@@ -7,15 +7,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hotelmate_rt.errors import HotelmateRtError
+from hotelmate_rt.errors import ConfigError
 
 from .rules import RULES, Level
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 
-
-class ScanConfigError(HotelmateRtError):
-    """The `[tool.hotelmate-rt]` table of pyproject.toml is malformed (exit 2)."""
 
 
 @dataclass(slots=True)
@@ -53,12 +50,12 @@ def load_config(path: Path | None) -> ScanConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ScanConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScanConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     table = data.get("tool", {}).get("hotelmate-rt", {})
     if not isinstance(table, dict):
-        raise ScanConfigError(f"{path}: [tool.hotelmate-rt] must be a table")
+        raise ConfigError(f"{path}: [tool.hotelmate-rt] must be a table")
     return parse_config(table, str(path))
 
 
@@ -69,25 +66,25 @@ def parse_config(table: dict[str, object], source: str = "<config>") -> ScanConf
     config.exclude = _strings(table, "exclude", source)
     limit = table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES)
     if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
-        raise ScanConfigError(f"{source}: max-file-bytes must be a positive integer")
+        raise ConfigError(f"{source}: max-file-bytes must be a positive integer")
     config.max_file_bytes = limit
     contract = table.get("contract")
     if contract is not None and not isinstance(contract, str):
-        raise ScanConfigError(f"{source}: contract must be a path string")
+        raise ConfigError(f"{source}: contract must be a path string")
     config.contract = contract
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
-        raise ScanConfigError(f"{source}: [tool.hotelmate-rt.severity] must be a table")
+        raise ConfigError(f"{source}: [tool.hotelmate-rt.severity] must be a table")
     for rule, level in severity.items():
         if rule not in RULES:
             close = difflib.get_close_matches(rule, list(RULES), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ScanConfigError(f"{source}: unknown rule {rule!r} in "
+            raise ConfigError(f"{source}: unknown rule {rule!r} in "
                                   f"[tool.hotelmate-rt.severity]{hint}")
         try:
             config.severity[rule] = Level(level)
         except ValueError:
-            raise ScanConfigError(f"{source}: severity of {rule!r} must be error, warning or off, "
+            raise ConfigError(f"{source}: severity of {rule!r} must be error, warning or off, "
                                   f"not {level!r}") from None
     return config
 
@@ -98,5 +95,5 @@ def _strings(table: dict[str, object], key: str, source: str) -> tuple[str, ...]
     if isinstance(value, str):
         return (value,)
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise ScanConfigError(f"{source}: {key} must be a list of path patterns")
+        raise ConfigError(f"{source}: {key} must be a list of path patterns")
     return tuple(value)

@@ -20,8 +20,7 @@ from hotelmate_rt.emitters import (
     redact,
     redact_text,
 )
-from hotelmate_rt.emitters.transports import ConfigError
-from hotelmate_rt.errors import DeliveryError
+from hotelmate_rt.errors import ConfigError, DeliveryError
 from hotelmate_rt.testing.scripted_server import ScriptedPusherServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hotelmate_rt.contracts import Contract, load_contract
-from hotelmate_rt.scan import Level, ScanConfigError, load_config, parse_config, scan
+from hotelmate_rt.scan import ConfigError, Level, load_config, parse_config, scan
 
 CONTRACT = Path(__file__).resolve().parents[2] / "channels.yaml"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scan"
@@ -85,8 +85,8 @@ def test_exclude_globs_skip_paths(contract: Contract, tmp_path: Path) -> None:
     ({"max-file-bytes": -1}, "max-file-bytes must be a positive integer"),
 ])
 def test_bad_configuration_is_a_usage_error(table: dict[str, object], message: str) -> None:
-    """Configuration mistakes raise ScanConfigError with a plain sentence."""
-    with pytest.raises(ScanConfigError, match=message.replace("?", r"\?")):
+    """Configuration mistakes raise ConfigError with a plain sentence."""
+    with pytest.raises(ConfigError, match=message.replace("?", r"\?")):
         parse_config(table)
 
 
