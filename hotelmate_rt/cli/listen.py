@@ -34,18 +34,22 @@ AUTH_OPTION = typer.Option(None, "--auth-endpoint", envvar="HOTELMATE_RT_AUTH_EN
                                 "[env HOTELMATE_RT_AUTH_ENDPOINT].")
 SIGN_OPTION = typer.Option(False, "--sign-locally",
                            help="Sign private channels with the app secret (dev servers only).")
-SECRET_OPTION = typer.Option(None, "--secret", envvar="HOTELMATE_RT_PUSHER_SECRET",
+SECRET_OPTION = typer.Option(None, "--secret",
+                             envvar=["HOTELMATE_RT_PUSHER_SECRET", "PUSHER_SECRET"],
                              show_default=False,
-                             help="App secret for --sign-locally [env HOTELMATE_RT_PUSHER_SECRET]"
-                                  "; never printed.")
-KEY_OPTION = typer.Option("app-key", "--key", envvar="HOTELMATE_RT_PUSHER_KEY",
-                          help="Pusher app key [env HOTELMATE_RT_PUSHER_KEY].")
-HOST_OPTION = typer.Option("127.0.0.1", "--host", envvar="HOTELMATE_RT_PUSHER_HOST",
-                           help="Pusher-protocol server host (soketi) [env HOTELMATE_RT_PUSHER_HOST].")
-PORT_OPTION = typer.Option(6001, "--port", envvar="HOTELMATE_RT_PUSHER_PORT",
-                           help="Server port [env HOTELMATE_RT_PUSHER_PORT].")
+                             help="App secret for --sign-locally [env HOTELMATE_RT_PUSHER_SECRET or "
+                                  "PUSHER_SECRET]; never printed.")
+KEY_OPTION = typer.Option(None, "--key", envvar=["HOTELMATE_RT_PUSHER_KEY", "PUSHER_KEY"],
+                          help="Pusher app key [env HOTELMATE_RT_PUSHER_KEY or PUSHER_KEY].")
+HOST_OPTION = typer.Option("127.0.0.1", "--host",
+                           envvar=["HOTELMATE_RT_PUSHER_HOST", "PUSHER_HOST"],
+                           help="Pusher-protocol server host (soketi) [env HOTELMATE_RT_PUSHER_HOST "
+                                "or PUSHER_HOST].")
+PORT_OPTION = typer.Option(6001, "--port", envvar=["HOTELMATE_RT_PUSHER_PORT", "PUSHER_PORT"],
+                           help="Server port [env HOTELMATE_RT_PUSHER_PORT or PUSHER_PORT].")
 TLS_OPTION = typer.Option(False, "--tls/--no-tls", help="Connect with wss://.")
-CLUSTER_OPTION = typer.Option(None, "--cluster", envvar="HOTELMATE_RT_PUSHER_CLUSTER",
+CLUSTER_OPTION = typer.Option(None, "--cluster",
+                              envvar=["HOTELMATE_RT_PUSHER_CLUSTER", "PUSHER_CLUSTER"],
                               help="Hosted Pusher cluster (e.g. eu): overrides host/port/tls.")
 TARGET_OPTION = typer.Option(None, "--target",
                              help="Payload limits of this contract target (default: the "
@@ -71,7 +75,7 @@ class SessionArgs:
     auth_endpoint: str | None
     sign_locally: bool
     secret: str | None
-    key: str
+    key: str | None
     host: str
     port: int
     tls: bool
@@ -109,7 +113,7 @@ def listen_command(
     room: str | None = ROOM_OPTION, conversation: str | None = CONVERSATION_OPTION,
     param: list[str] | None = PARAM_OPTION, channel: list[str] | None = CHANNEL_OPTION,
     auth_endpoint: str | None = AUTH_OPTION, sign_locally: bool = SIGN_OPTION,
-    secret: str | None = SECRET_OPTION, key: str = KEY_OPTION, host: str = HOST_OPTION,
+    secret: str | None = SECRET_OPTION, key: str | None = KEY_OPTION, host: str = HOST_OPTION,
     port: int = PORT_OPTION, tls: bool = TLS_OPTION, cluster: str | None = CLUSTER_OPTION,
     target: str | None = TARGET_OPTION, count: int | None = COUNT_OPTION,
     until: str | None = UNTIL_OPTION, timeout: float | None = TIMEOUT_OPTION,
@@ -134,7 +138,7 @@ def record_command(
     room: str | None = ROOM_OPTION, conversation: str | None = CONVERSATION_OPTION,
     param: list[str] | None = PARAM_OPTION, channel: list[str] | None = CHANNEL_OPTION,
     auth_endpoint: str | None = AUTH_OPTION, sign_locally: bool = SIGN_OPTION,
-    secret: str | None = SECRET_OPTION, key: str = KEY_OPTION, host: str = HOST_OPTION,
+    secret: str | None = SECRET_OPTION, key: str | None = KEY_OPTION, host: str = HOST_OPTION,
     port: int = PORT_OPTION, tls: bool = TLS_OPTION, cluster: str | None = CLUSTER_OPTION,
     target: str | None = TARGET_OPTION, count: int | None = COUNT_OPTION,
     until: str | None = UNTIL_OPTION, timeout: float | None = TIMEOUT_OPTION,
@@ -212,6 +216,8 @@ def build_probe(args: SessionArgs, contract: Contract, options: Any = None) -> P
     )
 
     redactor = Redactor([args.token, args.secret])
+    if not args.key:
+        fail("no Pusher app key", hint="pass --key or set PUSHER_KEY (the key the frontend uses)")
     if args.audience is None and not args.channels:
         fail("say who you listen as (--as guest|staff|public) or name channels with --channel",
              hint="e.g. hotelmate-rt listen --as guest --token T --booking BK-2025-0002")

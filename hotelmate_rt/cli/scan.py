@@ -38,10 +38,13 @@ def scan_command(
     root: Path | None = typer.Option(
         None, "--root", help="Repository root for relative paths [default: the pyproject.toml's "
         "directory, else the current directory]."),
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
 ) -> None:
     """Scan Python and JS/TS code for Pusher channel/event names and check them (exit 0/1/2)."""
-    from hotelmate_rt.scan import ScanConfigError, find_pyproject, load_config
+    from hotelmate_rt.scan import ConfigError, find_pyproject, load_config
 
+    if as_json:
+        output_format = "json"
     if output_format not in FORMATS:
         fail(f"unknown --format {output_format!r}", hint=f"use one of: {', '.join(FORMATS)}")
     if fail_on not in FAIL_ON:
@@ -52,7 +55,7 @@ def scan_command(
     pyproject = config_path or find_pyproject(start if start.exists() else Path.cwd())
     try:
         config = load_config(pyproject)
-    except ScanConfigError as exc:
+    except ConfigError as exc:
         fail(str(exc))
     base = root or (pyproject.parent if pyproject is not None else Path.cwd())
     if not base.is_dir():

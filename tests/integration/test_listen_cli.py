@@ -171,8 +171,10 @@ def test_usage_errors_exit_2(soketi: SoketiServer, args: tuple[str, ...], messag
 def test_no_server_and_unknown_key_exit_2(soketi: SoketiServer, free_port: Any) -> None:
     """No server on the port, or an app key the server does not know, exit 2 with the cause."""
     result = run("listen", "--as", "public", "--hotel", HOTEL, "--port", str(free_port()),
-                 "--timeout", "5")
+                 "--key", "some-key", "--timeout", "5")
     assert result.returncode == 2 and "connection refused" in result.stderr
+    result = run("listen", "--as", "public", "--hotel", HOTEL, "--timeout", "5")
+    assert result.returncode == 2 and "no Pusher app key" in result.stderr
     result = run("listen", "--as", "public", "--hotel", HOTEL, "--timeout", "5",
                  "--host", soketi.host, "--port", str(soketi.port), "--key", "nope")
     assert result.returncode == 2 and "4001" in result.stderr
