@@ -160,6 +160,15 @@ def _scene(console: Any) -> int:
                 last = time.monotonic()
             except queue.Empty:
                 break
+        console.print()
+        _show_summaries(console, probes)
+        for _, probe in probes:
+            probe.close()
+        console.print()
+        from .oncall import demo_doctor
+
+        return demo_doctor(console, soketi, auth.url, guest_token, staff_token, BOOKING, HOTEL,
+                           ROOM)
     finally:
         for _, probe in probes:
             probe.close()
@@ -167,7 +176,9 @@ def _scene(console: Any) -> int:
             auth.stop()
         soketi.stop()
 
-    console.print()
+
+def _show_summaries(console: Any, probes: list[tuple[str, Any]]) -> None:
+    """Print what each audience received, and why the violations are there."""
     for who, probe in probes:
         s = probe.summary
         colour = "green" if s.ok else "red"
@@ -176,4 +187,3 @@ def _scene(console: Any) -> int:
                       f"{s.violations} violation(s)[/] ({counts})")
     console.print("[dim]the violations above are the deliberately wrong event: staff names on "
                   "the public hotel channel, which the contract puts on hotel-staff[/]")
-    return 0

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_demo_runs_the_scene_and_stops_by_itself() -> None:
-    """The demo exits 0, both audiences receive the scene, and the wrong event is flagged."""
+    """The demo exits 0, both audiences receive the scene, the wrong event is flagged, doctor passes."""
     result = subprocess.run([sys.executable, "-m", "hotelmate_rt.demo"], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -18,4 +18,5 @@ def test_demo_runs_the_scene_and_stops_by_itself() -> None:
     assert "guest received 5 event(s), 1 violation(s)" in out
     assert "staff received 9 event(s), 1 violation(s)" in out
     assert "sensitive-exposed" in out and "unexpected-channel" in out
+    assert "hotelmate-rt doctor" in out and "All checks pass." in out
     assert "Traceback" not in result.stderr
