@@ -12,13 +12,13 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import FrontendSettings, PusherSettings, read_env_file
-from .model import Check, DoctorReport, Redactor, Section, Status
+from .model import Check, DoctorReport, Redactor, Section, SetupOptions, Status
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
@@ -33,25 +33,14 @@ FOREIGN_BOOKING = "BK-0000-0001"
 FOREIGN_HOTEL = "hotelmate-rt-doctor-elsewhere"
 
 
-@dataclass(slots=True)
-class DoctorOptions:
+@dataclass(slots=True, kw_only=True)
+class DoctorOptions(SetupOptions):
     """Everything a doctor run needs; the CLI fills it from flags and the environment."""
 
-    contract: Path | None = None
-    env: Mapping[str, str] | None = None
-    backend_env_file: Path | None = None
-    overrides: dict[str, str] = field(default_factory=dict)
     frontend_env: Path | None = None
     frontend_src: Path | None = None
-    auth_endpoint: str | None = None
-    guest_token: str | None = None
-    staff_token: str | None = None
     booking_id: str | None = None
-    hotel_slug: str | None = None
-    room_number: str | None = None
-    origin: str | None = None
     budget: float = 30.0
-    step_timeout: float = 5.0
     round_trips: int = 3
 
 

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hotelmate_rt.redact import Redactor
+
+
+@dataclass(slots=True, kw_only=True)
+class SetupOptions:
+    """Where the realtime setup is and who to test it as: shared by doctor and triage."""
+
+    contract: Path | None = None
+    env: Mapping[str, str] | None = None
+    backend_env_file: Path | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+    auth_endpoint: str | None = None
+    guest_token: str | None = None
+    staff_token: str | None = None
+    hotel_slug: str | None = None
+    room_number: str | None = None
+    origin: str | None = None
+    step_timeout: float = 5.0
 
 
 class Status(enum.StrEnum):

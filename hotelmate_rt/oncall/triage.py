@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from hotelmate_rt.errors import HotelmateRtError, ParameterError
 
 from .config import PusherSettings, read_env_file
-from .model import ChannelState, Check, Redactor, Section, Status, TriageReport
+from .model import ChannelState, Check, Redactor, Section, SetupOptions, Status, TriageReport
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
@@ -31,26 +31,15 @@ if TYPE_CHECKING:
 _EMIT_LINE = re.compile(r"emit (\w+) (\{.*\})\s*$")
 
 
-@dataclass(slots=True)
-class TriageOptions:
+@dataclass(slots=True, kw_only=True)
+class TriageOptions(SetupOptions):
     """Everything a triage needs; the CLI fills it from flags and the environment."""
 
     booking_id: str
-    contract: Path | None = None
-    env: Mapping[str, str] | None = None
-    backend_env_file: Path | None = None
-    overrides: dict[str, str] = field(default_factory=dict)
-    hotel_slug: str | None = None
-    room_number: str | None = None
-    auth_endpoint: str | None = None
-    guest_token: str | None = None
-    staff_token: str | None = None
-    origin: str | None = None
     dead_letter: Path | None = None
     log_file: Path | None = None
     watch: float | None = None
     expect: list[str] = field(default_factory=list)
-    step_timeout: float = 5.0
     recent: int = 20
 
 

@@ -70,7 +70,7 @@ def triage(server: SoketiServer, booking: str, **options: Any) -> TriageReport:
     defaults: dict[str, Any] = {"env": env_for(server), "contract": ROOT / "channels.yaml",
                                 "hotel_slug": HOTEL, "step_timeout": 3.0}
     defaults.update(options)
-    return run_triage(TriageOptions(booking, **defaults))
+    return run_triage(TriageOptions(booking_id=booking, **defaults))
 
 
 def emitter_for(server: SoketiServer, contract: Contract, dead_letter: Path | bool = False,
