@@ -32,6 +32,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from hotelmate_rt.auth import Principal
 from hotelmate_rt.contracts import Contract
 
+from .http import ServerThread
+
 AUTH_PATH = "pusher/auth"
 
 
@@ -82,17 +84,16 @@ class AuthServer:
         self.origin = origin
         self.host = host
         self._port = port
-        self._server: WSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
         self.requests: list[ServedRequest] = []
         self._lock = threading.Lock()
 
     @property
     def port(self) -> int:
         """The port the server listens on (known after start)."""
-        if self._server is None:
+        if self._serving is None:
             raise RuntimeError("AuthServer is not started")
-        return int(self._server.server_address[1])
+        return self._serving.port
 
     @property
     def url(self) -> str:
@@ -106,7 +107,7 @@ class AuthServer:
         from hotelmate_rt.django.views import make_auth_view
         from hotelmate_rt.testing.django_setup import ensure_django
 
-        if self._server is not None:
+        if self._serving is not None:
             raise RuntimeError("AuthServer is already running")
         ensure_django()
         view = make_auth_view(self.contract, self.tokens.get, key=self.key, secret=self._secret,
@@ -127,24 +128,17 @@ class AuthServer:
                     served.append(ServedRequest(request.method, channel, response.status_code))
                 return response
 
-        self._server = make_server(self.host, self._port, _Handler(),
-                                   server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-        self._server.timeout = 1.0
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name=f"hotelmate-auth-{self.port}", daemon=True)
-        self._thread.start()
+        server = make_server(self.host, self._port, _Handler(),
+                             server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+        server.timeout = 1.0
+        self._serving = ServerThread(server, "hotelmate-auth").start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket (bounded wait for the thread)."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5.0)
+        serving, self._serving = self._serving, None
+        if serving is not None:
+            serving.stop()
 
     def add_token(self, token: str, principal: Principal) -> None:
         """Register another token -> principal while the server runs."""
@@ -161,6 +155,6 @@ class AuthServer:
 
     def __repr__(self) -> str:
         """Show where it listens, never the secret or tokens."""
-        where = self.url if self._server is not None else "stopped"
+        where = self.url if self._serving is not None else "stopped"
         return f"AuthServer({where}, key={self.key!r}, {len(self.tokens)} token(s))"
 

@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from .http import ServerThread
+
 Step = int | tuple[str, float]
 
 
@@ -39,15 +41,14 @@ class ScriptedPusherServer:
         self.script: list[Step] = list(script or [])
         self.requests: list[SeenRequest] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
 
     @property
     def port(self) -> int:
         """The listening port."""
-        if self._server is None:
+        if self._serving is None:
             raise RuntimeError("ScriptedPusherServer is not started")
-        return int(self._server.server_address[1])
+        return self._serving.port
 
     def pusher_kwargs(self) -> dict[str, Any]:
         """Keyword arguments (host, port, ssl) pointing a pusher client here."""
@@ -94,22 +95,16 @@ class ScriptedPusherServer:
             def log_message(self, format: str, *args: Any) -> None:
                 """Stay quiet."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._serving = ServerThread(server, "hotelmate-scripted-pusher").start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5.0)
+        serving, self._serving = self._serving, None
+        if serving is not None:
+            serving.stop()
 
     def __enter__(self) -> ScriptedPusherServer:
         """Start for a `with` block."""

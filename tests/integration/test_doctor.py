@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +20,7 @@ from hotelmate_rt.cli.app import app
 from hotelmate_rt.contracts import Contract, load_contract
 from hotelmate_rt.oncall import DoctorOptions, DoctorReport, Status, run_doctor
 from hotelmate_rt.testing.auth_server import AuthServer
+from hotelmate_rt.testing.http import ServerThread
 from hotelmate_rt.testing.soketi import SoketiServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,24 +97,23 @@ class Misbehaving:
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 respond(self, form)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self.serving = ServerThread(server)
 
     @property
     def url(self) -> str:
         """The endpoint URL."""
-        return f"http://127.0.0.1:{self.server.server_address[1]}/pusher/auth"
+        return f"{self.serving.url}/pusher/auth"
 
     def __enter__(self) -> Misbehaving:
         """Start serving."""
-        self.thread.start()
+        self.serving.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
+        self.serving.stop()
 
 
 def send(handler: BaseHTTPRequestHandler, status: int, body: str,

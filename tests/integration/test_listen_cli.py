@@ -19,6 +19,7 @@ import pytest
 from hotelmate_rt.auth import Principal
 from hotelmate_rt.contracts import load_contract
 from hotelmate_rt.testing.auth_server import AuthServer
+from hotelmate_rt.testing.http import ServerThread
 from hotelmate_rt.testing.soketi import SoketiServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -228,12 +229,8 @@ def misbehaving() -> Iterator[str]:
     """A local HTTP server with one failing auth endpoint per path."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Misbehaving)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with ServerThread(server) as serving:
+        yield serving.url
 
 
 @pytest.mark.parametrize(("path", "expected"), [
