@@ -249,6 +249,8 @@ class Contract:
     default_target: str = "pusher"
     _match_cache: dict[str, ChannelMatch | None] = field(default_factory=dict, repr=False,
                                                          compare=False)
+    _judge_cache: dict[tuple[str, str, str | None], Any] = field(default_factory=dict,
+                                                                repr=False, compare=False)
 
     @property
     def patterns(self) -> dict[str, str]:

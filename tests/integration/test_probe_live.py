@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
+import json
+import queue
+import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,12 +21,14 @@ from hotelmate_rt.auth import Principal
 from hotelmate_rt.contracts import Contract, load_contract
 from hotelmate_rt.errors import AuthEndpointError, HotelmateRtError, ProbeError
 from hotelmate_rt.probes import (
+    Connection,
     ConnectionOptions,
     EndpointAuthorizer,
     Gap,
     Judged,
     Probe,
     ProbeEvent,
+    PusherError,
     ServerAddress,
     StateChanged,
     Subscribed,
@@ -342,3 +351,51 @@ def test_idle_for_more_than_120_s_still_receives_without_a_gap(
                     if isinstance(e, StateChanged) and e.state == "disconnected"]
     finally:
         running.stop()
+
+
+def _mute_server(listener: socket.socket) -> None:
+    """Accept WebSockets, send a non-JSON frame and connection_established, then never answer."""
+    guid = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        conn.settimeout(WAIT)
+        request = b""
+        while b"\r\n\r\n" not in request:
+            request += conn.recv(4096)
+        key = re.search(rb"Sec-WebSocket-Key: *(\S+)", request, re.I)
+        assert key is not None
+        accept = base64.b64encode(hashlib.sha1(key.group(1) + guid).digest())
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        hello = json.dumps({"event": "pusher:connection_established",
+                            "data": json.dumps({"socket_id": "1.2", "activity_timeout": 1})})
+        for text in (b"<html>not json", hello.encode()):
+            conn.sendall(bytes([0x81, len(text)]) + text)  # one unmasked text frame
+
+
+def test_no_pong_reconnects_and_a_non_json_frame_is_reported() -> None:
+    """A server that stops answering pings is dropped and reconnected; a bad frame is reported."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=_mute_server, args=(listener,), daemon=True).start()
+    connection = Connection(ServerAddress("k", "127.0.0.1", listener.getsockname()[1]), [],
+                            options=ConnectionOptions(pong_timeout=0.5, backoff_initial=0.1,
+                                                      tick=0.1))
+    connection.start()
+    seen: list[Any] = []
+    try:
+        deadline = time.monotonic() + WAIT
+        while connection.reconnects < 1 or not seen or seen[-1].type != "state":
+            assert time.monotonic() < deadline, [e for e in seen]
+            with contextlib.suppress(queue.Empty):
+                seen.append(connection.queue.get(timeout=0.1))
+    finally:
+        started = time.monotonic()
+        connection.close(timeout=WAIT)
+        listener.close()
+    assert time.monotonic() - started < 2 and not connection.alive
+    assert any(isinstance(e, PusherError) and "not JSON" in e.message for e in seen)
+    lost = [e for e in seen if isinstance(e, StateChanged) and e.state == "disconnected"]
+    assert lost and "no pusher:pong within 0.5 s" in lost[0].reason
