@@ -381,12 +381,11 @@ class Doctor:
     def _listener(self, channels: list[tuple[str, str | None]], authorizer: Any = None,
                   label: str = "") -> Listener:
         """Build a listener bounded by the step timeout."""
-        from hotelmate_rt.probes.auth import Redactor as ProbeRedactor
 
         from .wire import Listener
 
         return Listener(self._server(), channels, authorizer, self.budget.timeout(),
-                        ProbeRedactor(self.redactor.secrets), self.contract, label)
+                        self.redactor, self.contract, label)
 
     def _websocket_check(self) -> Check:
         """Open one connection with no channel and classify the outcome."""
@@ -751,7 +750,6 @@ class Doctor:
     def _subscribe_all(self, plans: list[tuple[str, str | None, dict[str, str]]]) -> None:
         """Open one connection per channel (all at once) and record one check per channel."""
         from hotelmate_rt.probes.auth import EndpointAuthorizer
-        from hotelmate_rt.probes.auth import Redactor as ProbeRedactor
         from hotelmate_rt.probes.events import PusherError, SubscriptionFailed
 
         from .wire import Listener, open_listeners
@@ -772,10 +770,10 @@ class Doctor:
                 if name.startswith(("private-", "presence-")) and token:
                     authorizer = EndpointAuthorizer(
                         self.options.auth_endpoint or "", token, server.key, timeout,
-                        redactor=ProbeRedactor(self.redactor.secrets), origin=self.options.origin)
+                        redactor=self.redactor, origin=self.options.origin)
                     authorizers.append(authorizer)
                 listener = Listener(server, [(name, channel_id)], authorizer, timeout,
-                                    ProbeRedactor(self.redactor.secrets), self.contract, audience)
+                                    self.redactor, self.contract, audience)
                 pending.append((audience, channel_id, name, listener))
         try:
             open_listeners([p[3] for p in pending], time.monotonic() + timeout)

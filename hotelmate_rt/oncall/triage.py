@@ -394,20 +394,17 @@ class Triage:
     def _authorizer(self, token: str | None) -> Any:
         """Return an endpoint authorizer for a token, a local signer, or None."""
         from hotelmate_rt.probes.auth import EndpointAuthorizer, LocalSigner
-        from hotelmate_rt.probes.auth import Redactor as ProbeRedactor
 
         o = self.options
         if token and o.auth_endpoint:
             return EndpointAuthorizer(o.auth_endpoint, token, self.settings.key,
-                                      o.step_timeout, redactor=ProbeRedactor(
-                                          self.redactor.secrets), origin=o.origin)
+                                      o.step_timeout, redactor=self.redactor, origin=o.origin)
         if self.settings.secret:
             return LocalSigner(self.settings.key, self.settings.secret)
         return None
 
     def _watch(self) -> None:
         """Listen as guest and staff for `watch` seconds; compare with what was expected."""
-        from hotelmate_rt.probes.auth import Redactor as ProbeRedactor
         from hotelmate_rt.probes.connection import ServerAddress
 
         from .wire import Listener
@@ -424,13 +421,13 @@ class Triage:
                        if guest_auth is not None or not n.startswith(("private-", "presence-"))]
         if guest_names:
             listeners.append(Listener(server, guest_names, guest_auth, o.step_timeout,
-                                      ProbeRedactor(self.redactor.secrets), self.contract,
+                                      self.redactor, self.contract,
                                       "guest" if o.guest_token else "guest (signed locally)"))
         staff_names = [c for c in self._watch_channels() if c not in self.guest_channels]
         staff_auth = self._authorizer(o.staff_token) if staff_names else None
         if staff_names and staff_auth is not None:
             listeners.append(Listener(server, staff_names, staff_auth, o.step_timeout,
-                                      ProbeRedactor(self.redactor.secrets), self.contract,
+                                      self.redactor, self.contract,
                                       "staff"))
         if not listeners:
             self.add(Check("watch", Section.WATCH, title, Status.SKIP,

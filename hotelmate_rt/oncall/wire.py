@@ -17,9 +17,10 @@ from hotelmate_rt.errors import HotelmateRtError
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract, Verdict
-    from hotelmate_rt.probes.auth import Authorizer, Redactor
+    from hotelmate_rt.probes.auth import Authorizer
     from hotelmate_rt.probes.connection import Connection, ServerAddress
     from hotelmate_rt.probes.events import ProbeEvent
+    from hotelmate_rt.redact import Redactor
 
 
 @dataclass(slots=True)

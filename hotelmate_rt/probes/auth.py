@@ -14,37 +14,13 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hotelmate_rt.errors import AuthEndpointError, ProbeError
+from hotelmate_rt.redact import Redactor
 
 __all__ = ["Authorization", "Authorizer", "EndpointAuthorizer", "LocalSigner", "Redactor"]
-
-REDACTED = "***"
-
-
-class Redactor:
-    """Replace every known secret (app secret, bearer token) in text with `***`."""
-
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        """Remember the secrets worth hiding (short or empty ones are ignored)."""
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
-
-    def add(self, secret: str | None) -> None:
-        """Add one more secret to hide."""
-        if secret and len(secret) >= 4 and secret not in self._secrets:
-            self._secrets.append(secret)
-            self._secrets.sort(key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        """Return `text` with every secret replaced."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
-
 
 @dataclass(frozen=True, slots=True)
 class Authorization:
