@@ -3,6 +3,10 @@
 It connects, reads the socket id, subscribes to public channels directly and to private or
 presence channels with an auth response (from `authorize()` or a real auth endpoint), and
 collects every channel event in a background thread so tests can wait for one.
+
+It is deliberately not the probe's connection (`hotelmate_rt.probes`): the emitter's and the
+auth view's integration tests need a raw-protocol oracle that sends exactly the subscribe frame
+under test and does not share code (or bugs) with the probe the other tests exercise.
 """
 
 from __future__ import annotations
