@@ -72,28 +72,42 @@ def presence_channel_data(principal: Principal) -> str:
 
 
 def check_access(contract: Contract, principal: Principal, channel_name: str) -> ChannelMatch:
-    """Return the contract channel `principal` may subscribe to, or raise Forbidden with why."""
+    """Return the contract channel `principal` may subscribe to, or raise Forbidden with why.
+
+    A name that fits several channel templates is allowed only if every reading allows it, so
+    no crafted name can borrow another channel's rules.
+    """
     problem = channel_name_problem(channel_name)
     if problem:
         raise Forbidden(problem)
-    kind = ChannelKind.of_name(channel_name)
-    match = contract.match_channel(channel_name)
-    if match is not None and match.alias is not None:
+    matches = contract.match_channel_all(channel_name)
+    readings = [m for m in matches if m.alias is None]
+    if not readings and matches:
+        alias = matches[0]
+        assert alias.alias is not None
         raise Forbidden(
-            f"channel {channel_name!r} is a {match.alias.status.value} name for "
-            f"{match.channel.id}; subscribe to {match.canonical_name!r}")
-    if kind is ChannelKind.PUBLIC:
+            f"channel {channel_name!r} is a {alias.alias.status.value} name for "
+            f"{alias.channel.id}; subscribe to {alias.canonical_name!r}")
+    if ChannelKind.of_name(channel_name) is ChannelKind.PUBLIC:
         raise Forbidden("public channel: no auth needed")
-    if match is None:
+    if not readings:
         raise Forbidden(f"channel {channel_name!r} is not in the contract")
-    channel = match.channel
     audience = contract.audiences.get(principal.audience)
     if audience is None or not audience.authenticates:
         raise Forbidden(f"{principal.audience!r} is not an authenticated audience of the contract")
+    for match in readings:
+        _check_scope(contract, principal, channel_name, match)
+    return readings[0]
+
+
+def _check_scope(contract: Contract, principal: Principal, channel_name: str,
+                 match: ChannelMatch) -> None:
+    """Raise Forbidden unless the principal's audience and scope fit this reading of the name."""
+    channel = match.channel
     if principal.audience not in channel.audiences:
         readers = ", ".join(channel.audiences) or "nobody"
         raise Forbidden(f"{channel.id} is for {readers}, not {principal.audience}")
-    for name in audience.scope:
+    for name in contract.audiences[principal.audience].scope:
         if name not in match.params:
             continue
         own = principal.scope.get(name)
@@ -102,7 +116,6 @@ def check_access(contract: Contract, principal: Principal, channel_name: str) ->
         if str(own) != match.params[name]:
             raise Forbidden(f"{channel_name!r} belongs to another {_noun(name)}: "
                             f"this {principal.audience} is bound to {name}={own}")
-    return match
 
 
 def _noun(parameter: str) -> str:

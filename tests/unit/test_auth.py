@@ -145,3 +145,35 @@ def test_authorizer_binds_credentials_and_hides_the_secret(contract: Contract) -
     assert body["auth"] == f"{KEY}:" + sign_channel(SECRET, SOCKET, "private-booking-BK-2025-0002")
     assert SECRET not in repr(authorizer)
     assert "booking_id=BK-2025-0002" in GUEST.describe()
+
+
+OVERLAP_CONTRACT = """
+version: 1
+parameters:
+  hotel_slug: {pattern: '[a-z0-9-]+', example: hotel-paradise}
+audiences:
+  guest: {authenticates: true, scope: [hotel_slug]}
+  staff: {authenticates: true, scope: [hotel_slug]}
+channels:
+  guest-lobby:
+    template: 'private-{hotel_slug}-lobby'
+    kind: private
+    audiences: [guest, staff]
+  staff-desk:
+    template: 'private-{hotel_slug}'
+    kind: private
+    audiences: [staff]
+events: {}
+"""
+
+
+def test_a_name_with_two_readings_must_pass_both() -> None:
+    """`private-paradise-lobby` is also staff-desk of hotel `paradise-lobby`: a guest is refused."""
+    contract = load_contract_text(OVERLAP_CONTRACT)
+    guest = Principal.guest("BK-2025-0002", "paradise")
+    with pytest.raises(Forbidden, match="staff-desk is for staff, not guest"):
+        authorize(contract, guest, "private-paradise-lobby", SOCKET, key=KEY, secret=SECRET)
+    staff = Principal.staff("paradise")
+    with pytest.raises(Forbidden, match="belongs to another hotel"):
+        authorize(contract, staff, "private-paradise-lobby", SOCKET, key=KEY, secret=SECRET)
+    assert authorize(contract, staff, "private-paradise", SOCKET, key=KEY, secret=SECRET)["auth"]
