@@ -118,3 +118,12 @@ def test_env_var_overrides_default_path(tmp_path: Path) -> None:
                                   if k != "HOTELMATE_RT_CONTRACT"})
     assert missing.returncode == 2
     assert "not found" in missing.stderr
+
+
+def test_cli_entry_point_stays_light() -> None:
+    """Importing the CLI app loads neither rich nor the SDKs (they load inside commands)."""
+    code = ("import sys, hotelmate_rt.cli.app; print(sorted({m.split('.')[0] for m in sys.modules}"
+            " & {'rich', 'pysher', 'pusher', 'httpx', 'jsonschema_rs', 'yaml', 'django'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, cwd=ROOT)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
