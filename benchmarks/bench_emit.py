@@ -1,8 +1,10 @@
 """Benchmark the emitter against a local soketi: validation, per-event emit, 1,000 batched events.
 
 Run: `.venv/bin/python benchmarks/bench_emit.py [--events 1000] [--json]` (needs soketi installed
-with `npm install`). Every figure comes from one run; raw SDK calls and the emitter share the
-same `pusher.Pusher` client (one requests.Session, keep-alive) so only the library differs.
+with `npm install`). Every figure comes from one run. The raw baselines are the stock SDK as a
+HotelMate developer calls it (`pusher.Pusher` on its default requests backend); "emit" is the
+emitter as shipped (PusherTransport's default http.client backend), and "emit/requests" is the
+emitter on the same requests-backed client as the raw calls, for transparency.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from pusher.requests import RequestsBackend  # noqa: E402
 
 from hotelmate_rt.contracts import load_contract  # noqa: E402
 from hotelmate_rt.emitters import Emitter, PusherTransport  # noqa: E402
@@ -59,31 +63,38 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def bench_single(client: Any, emitter: Emitter, samples: int) -> dict[str, float]:
-    """Per-event time of emit() vs raw client.trigger(), alternating call by call (medians)."""
+def bench_single(client: Any, emitter: Emitter, req_emitter: Emitter,
+                 samples: int) -> dict[str, float]:
+    """Per-event time of emit() (both backends) vs raw client.trigger(), interleaved (medians)."""
     channels = list(emitter.prepare("booking_checked_in", CHECKED_IN,
                                     hotel_slug="hotel-paradise").channels)
-    raw_times, emit_times = [], []
+    raw_times, emit_times, req_times = [], [], []
     clock = time.perf_counter
     for index in range(samples + 20):
         start = clock()
         client.trigger(channels, "booking_checked_in", CHECKED_IN)
         middle = clock()
         emitter.emit("booking_checked_in", CHECKED_IN, hotel_slug="hotel-paradise")
+        after = clock()
+        req_emitter.emit("booking_checked_in", CHECKED_IN, hotel_slug="hotel-paradise")
         end = clock()
         if index >= 20:
             raw_times.append(middle - start)
-            emit_times.append(end - middle)
+            emit_times.append(after - middle)
+            req_times.append(end - after)
     raw, emitted = statistics.median(raw_times), statistics.median(emit_times)
+    via_requests = statistics.median(req_times)
     return {"raw_trigger_ms": raw * 1e3, "emit_ms": emitted * 1e3,
             "emit_overhead_pct": (emitted / raw - 1) * 100,
             "raw_trigger_per_s": 1 / raw, "emit_per_s": 1 / emitted,
             "raw_trigger_mean_ms": statistics.fmean(raw_times) * 1e3,
-            "emit_mean_ms": statistics.fmean(emit_times) * 1e3}
+            "emit_mean_ms": statistics.fmean(emit_times) * 1e3,
+            "emit_requests_ms": via_requests * 1e3,
+            "emit_requests_overhead_pct": (via_requests / raw - 1) * 100}
 
 
-def bench_batched(client: Any, emitter: Emitter, seq_emitter: Emitter,
-                  count: int) -> dict[str, float]:
+def bench_batched(client: Any, emitter: Emitter, seq_emitter: Emitter, req_emitter: Emitter,
+                  req_seq_emitter: Emitter, count: int) -> dict[str, float]:
     """1,000 events: raw trigger x1000, raw trigger_batch (chunks of 10), emit_many (lanes)."""
     def items(spread: int) -> list[tuple[str, Any, dict[str, str]]]:
         return [("booking_overstay_flagged",
@@ -117,6 +128,9 @@ def bench_batched(client: Any, emitter: Emitter, seq_emitter: Emitter,
         "emit_many_events_per_s": timed(lambda: emitter.emit_many(spread_items)),
         "emit_many_one_lane_events_per_s": timed(lambda: seq_emitter.emit_many(spread_items)),
         "emit_many_single_channel_events_per_s": timed(lambda: emitter.emit_many(items(1))),
+        "emit_many_requests_events_per_s": timed(lambda: req_emitter.emit_many(spread_items)),
+        "emit_many_requests_one_lane_events_per_s":
+            timed(lambda: req_seq_emitter.emit_many(spread_items)),
     }
 
 
@@ -129,15 +143,22 @@ def main() -> None:
     args = parser.parse_args()
     contract = load_contract(ROOT / "channels.yaml")
     with SoketiServer(app_id="4242", key="bench-key", secret="bench-secret") as soketi:
-        transport = PusherTransport.create(soketi.app_id, soketi.key, soketi.secret,
-                                           host=soketi.host, port=soketi.port, ssl=False)
-        client = transport.client
-        emitter = Emitter(contract, transport, strict=True, dead_letter=False, defer=False)
-        seq = Emitter(contract, transport, strict=True, dead_letter=False, defer=False, lanes=1)
+        settings = {"host": soketi.host, "port": soketi.port, "ssl": False}
+        transport = PusherTransport.create(soketi.app_id, soketi.key, soketi.secret, **settings)
+        req_transport = PusherTransport.create(soketi.app_id, soketi.key, soketi.secret,
+                                               backend=RequestsBackend, **settings)
+        client = req_transport.client
+        options: dict[str, Any] = {"strict": True, "dead_letter": False, "defer": False}
+        emitter = Emitter(contract, transport, **options)
+        seq = Emitter(contract, transport, lanes=1, **options)
+        req_emitter = Emitter(contract, req_transport, **options)
+        req_seq = Emitter(contract, req_transport, lanes=1, **options)
         results = {"validation": bench_validation(contract, emitter),
-                   "single": bench_single(client, emitter, args.samples),
-                   "batched": bench_batched(client, emitter, seq, args.events)}
-        emitter.close()
+                   "single": bench_single(client, emitter, req_emitter, args.samples),
+                   "batched": bench_batched(client, emitter, seq, req_emitter, req_seq,
+                                            args.events)}
+        for each in (emitter, seq, req_emitter, req_seq):
+            each.close()
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -148,12 +169,16 @@ def main() -> None:
     print(f"single event to 3 channels, alternating calls: raw trigger {s['raw_trigger_ms']:.3f} ms"
           f" ({s['raw_trigger_per_s']:.0f}/s) | emit {s['emit_ms']:.3f} ms"
           f" ({s['emit_per_s']:.0f}/s) | overhead {s['emit_overhead_pct']:+.1f}% (medians;"
-          f" means {s['raw_trigger_mean_ms']:.3f} / {s['emit_mean_ms']:.3f} ms)")
+          f" means {s['raw_trigger_mean_ms']:.3f} / {s['emit_mean_ms']:.3f} ms)"
+          f" | emit/requests {s['emit_requests_ms']:.3f} ms"
+          f" ({s['emit_requests_overhead_pct']:+.1f}%)")
     print(f"{args.events} events: raw trigger {b['raw_trigger_events_per_s']:.0f}/s"
           f" | raw trigger_batch {b['raw_trigger_batch_events_per_s']:.0f}/s"
           f" | emit_many {b['emit_many_events_per_s']:.0f}/s"
           f" (1 lane {b['emit_many_one_lane_events_per_s']:.0f}/s,"
-          f" all on one channel {b['emit_many_single_channel_events_per_s']:.0f}/s)")
+          f" all on one channel {b['emit_many_single_channel_events_per_s']:.0f}/s)"
+          f" | emit_many/requests {b['emit_many_requests_events_per_s']:.0f}/s"
+          f" (1 lane {b['emit_many_requests_one_lane_events_per_s']:.0f}/s)")
 
 
 if __name__ == "__main__":

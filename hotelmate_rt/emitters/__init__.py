@@ -13,6 +13,7 @@ from hotelmate_rt.redact import redact, redact_text
 
 from .deadletter import DEAD_LETTER_ENV, DeadEvent, DeadLetterFile, default_dead_letter_path
 from .emitter import Batch, Emitter, Observer, Prepared, ReplayReport, add_observer, remove_observer
+from .http_backend import HttpClientBackend
 from .policy import NO_RETRY, RetryPolicy
 from .results import EmitResult, Outcome
 from .transports import (
@@ -35,6 +36,7 @@ __all__ = [
     "DeadLetterFile",
     "EmitResult",
     "Emitter",
+    "HttpClientBackend",
     "Observer",
     "Outcome",
     "Prepared",

@@ -4,12 +4,18 @@ The Emitter has already validated names, payload size (UTF-8 bytes), the 10-even
 the 100-channel trigger limit, so `PusherTransport` builds the SDK's signed `Request` directly and
 sends it through the SDK's HTTP backend: the SDK's own pre-checks (`sys.getsizeof`, a second
 channel regex, a second JSON encoding) are skipped, and its errors are mapped to TransportError.
+The backend is `HttpClientBackend` (stdlib http.client, see http_backend.py) unless `create()` is
+given another one, such as the SDK's default `pusher.requests.RequestsBackend`.
 """
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import re
+import ssl
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +23,8 @@ from typing import Any, NamedTuple, Protocol
 
 from hotelmate_rt.errors import ConfigError, TransportError
 from hotelmate_rt.redact import redact_text
+
+from .http_backend import HttpClientBackend
 
 
 class WireEvent(NamedTuple):
@@ -51,31 +59,38 @@ _ERRNO = re.compile(r"\[Errno -?\d+\][^'\")\]]+")
 
 
 class PusherTransport:
-    """Send through the `pusher` SDK (requests backend, one keep-alive Session, a timeout)."""
+    """Send through the `pusher` SDK (http.client backend by default, a timeout on every call)."""
 
     def __init__(self, client: Any) -> None:
         """Wrap a configured `pusher.Pusher` client."""
         self.client = client
         self._inner = client._pusher_client
         self._lock = threading.Lock()
+        self._timeouts: tuple[type[BaseException], ...] = (TimeoutError,
+                                                           *_requests_errors("Timeout"))
+        self._failures = _requests_errors("RequestException")
 
     @classmethod
     def create(cls, app_id: str, key: str, secret: str, *, cluster: str | None = None,
                host: str | None = None, port: int | None = None, ssl: bool = True,
-               timeout: float = 3.0, pool_size: int = 8) -> PusherTransport:
-        """Build a pusher client (with a bounded request timeout) and wrap it."""
+               timeout: float = 3.0, pool_size: int = 8,
+               backend: type | None = None) -> PusherTransport:
+        """Build a pusher client (bounded request timeout, `backend` or HttpClientBackend), wrap it."""
         import pusher
-        import requests.adapters
 
         try:
             client = pusher.Pusher(app_id=str(app_id), key=key, secret=secret, cluster=cluster,
-                                   host=host, port=port, ssl=ssl, timeout=timeout)
+                                   host=host, port=port, ssl=ssl, timeout=timeout,
+                                   backend=backend or HttpClientBackend)
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"invalid Pusher settings: {exc}") from None
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
-        for inner in (client._pusher_client, client._authentication_client):
-            inner.http.session.mount("http://", adapter)
-            inner.http.session.mount("https://", adapter)
+        if hasattr(client._pusher_client.http, "session"):
+            import requests.adapters
+
+            adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=pool_size)
+            for inner in (client._pusher_client, client._authentication_client):
+                inner.http.session.mount("http://", adapter)
+                inner.http.session.mount("https://", adapter)
         return cls(client)
 
     @classmethod
@@ -110,25 +125,27 @@ class PusherTransport:
     def _send(self, path: str, params: dict[str, Any]) -> None:
         """Sign and send one request through the SDK backend, mapping every failure."""
         import pusher.errors
-        import requests
         from pusher.http import POST, Request
 
         inner = self._inner
+        request = Request(inner, POST, path, params)
         try:
-            answer = inner.http.send_request(Request(inner, POST, path, params))
-        except requests.Timeout as exc:
-            raise TransportError(f"timed out after {inner.timeout} s", None, True) from exc
-        except requests.RequestException as exc:
-            errno = _ERRNO.search(str(exc))
-            why = errno.group(0).strip() if errno else type(exc).__name__
-            where = f"{inner.scheme}://{inner.host}:{inner.port}"
-            message = redact_text(f"connection to {where} failed: {why}", (inner.secret,))
-            raise TransportError(message, None, True) from exc
+            answer = inner.http.send_request(request)
+        except json.JSONDecodeError as exc:  # the SDK parsing a 200 body that is not JSON
+            raise TransportError("the server answered 200 with a body that is not JSON (a proxy "
+                                 "or an error page, not the Pusher API?)", 200, False) from exc
         except pusher.errors.PusherError as exc:
             status = _status_of(exc)
             body = redact_text(str(exc), (inner.secret,))
             body = _STATUS.sub("", body)[:300]
             raise TransportError(f"HTTP {status}: {body}", status, _retryable(status)) from exc
+        except self._timeouts as exc:
+            raise TransportError(f"timed out after {inner.timeout} s", None, True) from exc
+        except self._failures as exc:
+            errno = _ERRNO.search(str(exc))
+            raise self._unreachable(errno.group(0).strip() if errno else type(exc).__name__) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._unreachable(_why(exc)) from exc
         # soketi answers some refusals (bad secret, oversized batch) with HTTP 200 and a body
         # {"error": ..., "code": 4xx}; the SDK returns that body as if it were a success.
         if isinstance(answer, dict) and "error" in answer:
@@ -138,13 +155,42 @@ class PusherTransport:
             raise TransportError(f"HTTP {status}: {message}", status,
                                  status is not None and _retryable(status))
 
+    def _unreachable(self, why: str) -> TransportError:
+        """Build the retryable error for a failed connection (the secret is never included)."""
+        inner = self._inner
+        where = f"{inner.scheme}://{inner.host}:{inner.port}"
+        return TransportError(redact_text(f"connection to {where} failed: {why}", (inner.secret,)),
+                              None, True)
+
     def close(self) -> None:
-        """Close the SDK's HTTP session."""
-        self._inner.http.session.close()
+        """Close the SDK backend's connections (its requests Session, or http.client sockets)."""
+        http = self._inner.http
+        closer = getattr(http, "close", None)
+        if closer is None:
+            closer = http.session.close
+        closer()
 
     def __repr__(self) -> str:
         """Show the target, never the secret."""
         return f"PusherTransport({self.target_url}, key={self.key!r})"
+
+
+def _requests_errors(name: str) -> tuple[type[BaseException], ...]:
+    """Return `requests.exceptions.<name>` if requests is loaded (only its backend raises it)."""
+    module = sys.modules.get("requests")
+    kind = getattr(getattr(module, "exceptions", None), name, None)
+    return (kind,) if isinstance(kind, type) and issubclass(kind, BaseException) else ()
+
+
+def _why(exc: OSError | http.client.HTTPException) -> str:
+    """Say why a stdlib connection failed, in the `[Errno N] text` form requests errors give."""
+    if isinstance(exc, ssl.SSLError):
+        detail = getattr(exc, "verify_message", None) or exc.reason or exc.strerror
+        return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
+        return f"[Errno {exc.errno}] {exc.strerror}"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
 
 
 def _status_of(exc: Exception) -> int | None:

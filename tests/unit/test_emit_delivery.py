@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from hotelmate_rt.emitters import (
     redact_text,
 )
 from hotelmate_rt.errors import ConfigError, DeliveryError
+from hotelmate_rt.testing.http import ServerThread
 from hotelmate_rt.testing.scripted_server import ScriptedPusherServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -222,3 +224,32 @@ def test_settings_from_env() -> None:
     with pytest.raises(ConfigError) as info:
         pusher_settings({"PUSHER_URL": "http://k:verysecret@host/nope"})
     assert "verysecret" not in str(info.value)
+
+
+class _HtmlPage(BaseHTTPRequestHandler):
+    """Answers every request 200 with an HTML page, as a misrouted proxy would."""
+
+    def do_POST(self) -> None:
+        """Answer with HTML."""
+        body = b"<html><body>Welcome to nginx!</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        """Stay quiet."""
+
+
+def test_a_200_that_is_not_json_is_a_failure_not_an_exception(contract: Contract,
+                                                               tmp_path: Path) -> None:
+    """A proxy page answering 200 with HTML is dead-lettered with a reason; nothing raises."""
+    with ServerThread(ThreadingHTTPServer(("127.0.0.1", 0), _HtmlPage)) as page:
+        transport = PusherTransport.create("4242", "app-key", SECRET, host="127.0.0.1",
+                                           port=page.port, ssl=False, timeout=2.0)
+        emitter = Emitter(contract, transport, retry=FAST, dead_letter=tmp_path / "dead.jsonl")
+        result = emitter.emit("booking_updated", UPDATED, hotel_slug="hotel-paradise")
+    assert result.outcome is Outcome.FAILED and result.attempts == 1
+    assert "not JSON" in (result.error or "")
+    assert [e.event for e in DeadLetterFile(tmp_path / "dead.jsonl").read()] == ["booking_updated"]
