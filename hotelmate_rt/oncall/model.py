@@ -89,17 +89,11 @@ def _status_counts(checks: Iterable[Check]) -> dict[str, int]:
     return counts
 
 
-@dataclass(slots=True)
-class DoctorReport:
-    """Every check of one doctor run, in walking order, with the run's timing and exit code."""
+class _Checklist:
+    """What doctor and triage reports share: an ordered list of checks and ways to read it."""
 
-    checks: list[Check] = field(default_factory=list)
-    target: dict[str, Any] = field(default_factory=dict)
-    started_at: float = field(default_factory=time.time)
-    duration_s: float = 0.0
-    budget_s: float = 30.0
-    could_not_run: str = ""
-    redactor: Redactor = field(default_factory=Redactor, repr=False)
+    __slots__ = ()
+    checks: list[Check]
 
     def __iter__(self) -> Iterator[Check]:
         """Iterate over the checks in order."""
@@ -113,6 +107,20 @@ class DoctorReport:
     def counts(self) -> dict[str, int]:
         """Count checks per status."""
         return _status_counts(self.checks)
+
+
+@dataclass(slots=True)
+class DoctorReport(_Checklist):
+    """Every check of one doctor run, in walking order, with the run's timing and exit code."""
+
+    checks: list[Check] = field(default_factory=list)
+    target: dict[str, Any] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.time)
+    duration_s: float = 0.0
+    budget_s: float = 30.0
+    could_not_run: str = ""
+    redactor: Redactor = field(default_factory=Redactor, repr=False)
+
 
     @property
     def failed(self) -> list[Check]:
@@ -179,7 +187,7 @@ class ChannelState:
 
 
 @dataclass(slots=True)
-class TriageReport:
+class TriageReport(_Checklist):
     """Support's answer for one booking: a plain verdict first, then the checks as evidence."""
 
     booking_id: str
@@ -192,18 +200,6 @@ class TriageReport:
     could_not_run: str = ""
     redactor: Redactor = field(default_factory=Redactor, repr=False)
 
-    def __iter__(self) -> Iterator[Check]:
-        """Iterate over the checks in order."""
-        return iter(self.checks)
-
-    def get(self, check_id: str) -> Check | None:
-        """Return the check with this id, or None."""
-        return next((c for c in self.checks if c.id == check_id), None)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Count checks per status."""
-        return _status_counts(self.checks)
 
     @property
     def exit_code(self) -> int:
