@@ -56,16 +56,16 @@ def show_command(path: Path | None = PathArgument, as_json: bool = JsonOption) -
     console = stdout()
     channels = Table(title=f"Channels ({contract.path})", show_lines=False)
     for column in ("channel", "template", "kind", "audiences", "events", "aliases"):
-        channels.add_column(column)
+        channels.add_column(column, overflow="fold")
     for c in data["channels"]:
         aliases = "\n".join(f"{a['template']} ({a['status']})" for a in c["aliases"])
         kind = f"[red]{c['kind']}[/]" if c["public_readable"] else c["kind"]
         channels.add_row(c["id"], c["template"], kind, ", ".join(c["audiences"]),
-                         "\n".join(c["events"]), aliases)
+                         str(len(c["events"])), aliases)
     console.print(channels)
     events = Table(title="Events")
     for column in ("event", "channels", "sensitive", "description"):
-        events.add_column(column)
+        events.add_column(column, overflow="fold")
     for e in data["events"]:
         events.add_row(e["name"], ", ".join(e["channels"]), ", ".join(e["sensitive"]),
                        e["description"])
