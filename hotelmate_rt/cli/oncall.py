@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -103,13 +104,7 @@ def doctor_command(
         report = run_doctor(options)
     except HotelmateRtError as exc:
         _could_not_run(str(exc), as_json)
-    if as_json:
-        print_json(report.to_dict())
-    elif markdown:
-        _write(doctor_markdown(report))
-    else:
-        render_doctor(report, stdout())
-    raise typer.Exit(report.exit_code)
+    _finish(report, as_json, markdown, doctor_markdown, render_doctor)
 
 
 def triage_booking_command(
@@ -162,12 +157,18 @@ def triage_booking_command(
         report = run_triage(options)
     except HotelmateRtError as exc:
         _could_not_run(str(exc), as_json)
+    _finish(report, as_json, markdown, triage_markdown, render_triage)
+
+
+def _finish(report: Any, as_json: bool, markdown: bool, to_markdown: Callable[[Any], str],
+            render: Callable[[Any, Console], None]) -> NoReturn:
+    """Write a report as JSON, Markdown or the rich view, then exit with its code."""
     if as_json:
         print_json(report.to_dict())
     elif markdown:
-        _write(triage_markdown(report))
+        _write(to_markdown(report))
     else:
-        render_triage(report, stdout())
+        render(report, stdout())
     raise typer.Exit(report.exit_code)
 
 
