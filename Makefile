@@ -8,7 +8,7 @@ PY_STAMP   := $(VENV)/.hotelmate-installed
 NODE_STAMP := node_modules/.hotelmate-installed
 PYTEST_ARGS ?=
 
-.PHONY: help install test lint pytest demo bench soketi clean distclean
+.PHONY: help install system-packages test lint pytest demo bench soketi clean distclean
 
 help:
 	@echo "make install    venv + pip install -e '.[dev,django]' + npm install (soketi, pusher-js)"
@@ -19,7 +19,11 @@ help:
 	@echo "make soketi     run a local soketi on port 6001 until Ctrl-C"
 	@echo "make clean      remove caches; make distclean also removes .venv and node_modules"
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: system-packages $(PY_STAMP) $(NODE_STAMP)
+
+# Debian packages listed in system-packages.txt (servers the tests start); a no-op when present.
+system-packages:
+	@scripts/install-system-packages.sh
 
 $(PY_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
