@@ -290,10 +290,11 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: Path | None
         value = _parse(attr, where, raw, s.errors)
         if value is None:
             continue
-        plain = [(w, v) for w, v in found if w in FIELDS[attr]]
-        for other, other_raw in plain:
-            if other != where and _parse(attr, other, other_raw, []) != value:
-                s.problems.append(f"{where} and {other} disagree; {where} wins")
+        spellings = [(w, _parse(attr, w, v, [])) for w, v in found if w in FIELDS[attr]]
+        for other, other_value in spellings[1:]:  # two spellings of one variable
+            if other_value != spellings[0][1]:
+                s.problems.append(f"{spellings[0][0]} and {other} disagree; {spellings[0][0]} "
+                                  "wins")
         if attr in url and url[attr] != value:
             shown = "(differs)" if attr == "secret" else f"{url[attr]!r} vs {value!r}"
             s.problems.append(f"PUSHER_URL and {where} disagree on {attr} {shown}; {where} wins")

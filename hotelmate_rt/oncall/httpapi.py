@@ -206,6 +206,6 @@ def plain_http_answers(host: str, port: int, timeout: float) -> bool:
 
 
 def _short(exc: BaseException) -> str:
-    """Shorten an exception's text to its last informative part."""
-    text = str(exc)
+    """Shorten an exception's text to its cause (never the signed request URL before it)."""
+    text = str(exc).rsplit("Caused by ", 1)[-1]
     return text[-240:] if len(text) > 240 else text

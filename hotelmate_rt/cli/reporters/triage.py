@@ -48,7 +48,7 @@ def to_markdown(report: TriageReport) -> str:
     lines = [f"## triage {report.booking_id}", "", f"**{md(report.verdict)}**", ""]
     if report.channels:
         lines += ["| channel | audience | occupied | subscribers |", "|---|---|---|---|"]
-        lines += [f"| `{s.name}` | {s.audience} | {s.occupied} | {s.subscription_count} |"
+        lines += [f"| `{s.name}` | {s.audience} | {' | '.join(_seen(s))} |"
                   for s in report.channels]
         lines.append("")
     return "\n".join(lines + markdown_checks(report.checks)) + "\n"
