@@ -62,24 +62,11 @@ FLAGS = {"app_id": "--app-id", "key": "--key", "secret": "--secret", "cluster": 
          "host": "--host", "port": "--port", "ssl": "--tls/--no-tls"}
 """The command-line flag that overrides each field (doctor, triage, listen)."""
 
-VARIABLES: dict[str, str] = {
-    "PUSHER_URL": "http(s)://KEY:SECRET@HOST[:PORT]/apps/APP_ID: all of the below at once",
-    "PUSHER_APP_ID": "numeric app id",
-    "PUSHER_KEY": "app key (public: the frontend uses it too)",
-    "PUSHER_SECRET": "app secret (never printed)",
-    "PUSHER_CLUSTER": "hosted Pusher cluster, e.g. eu (api-eu.pusher.com)",
-    "PUSHER_HOST": "server host, e.g. soketi (wins over the cluster)",
-    "PUSHER_PORT": "server port (default 443 with TLS, 80 without)",
-    "PUSHER_USE_TLS": "true/false (also PUSHER_TLS, PUSHER_SSL, PUSHER_USE_SSL, PUSHER_SCHEME)",
-    "HOTELMATE_RT_PUSHER_<FIELD>": "wins over PUSHER_<FIELD> (e.g. point the probe elsewhere)",
-    "HOTELMATE_RT_CONTRACT": "contract file (default ./channels.yaml)",
-    "HOTELMATE_RT_DEAD_LETTER": "dead-letter file (default ./hotelmate-rt-dead-letter.jsonl)",
-    "HOTELMATE_RT_TOKEN": "bearer token for listen/record",
-    "HOTELMATE_RT_AUTH_ENDPOINT": "the backend's Pusher auth URL for listen/record",
-    "HOTELMATE_RT_GUEST_TOKEN": "a guest's bearer token for doctor/triage",
-    "HOTELMATE_RT_STAFF_TOKEN": "a staff member's bearer token for doctor/triage",
-}
-"""Every variable the package reads, for the README table and `--help` texts."""
+VARIABLES = ("PUSHER_URL", *(name for names in FIELDS.values() for name in names),
+             "HOTELMATE_RT_PUSHER_<NAME>", "HOTELMATE_RT_CONTRACT", "HOTELMATE_RT_DEAD_LETTER",
+             "HOTELMATE_RT_TOKEN", "HOTELMATE_RT_AUTH_ENDPOINT", "HOTELMATE_RT_GUEST_TOKEN",
+             "HOTELMATE_RT_STAFF_TOKEN")
+"""Every variable the package reads (the README's Settings table lists each one)."""
 
 
 def parse_env_text(text: str) -> dict[str, str]:

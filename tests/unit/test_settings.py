@@ -161,3 +161,12 @@ def test_host_and_use_tls_give_one_answer_everywhere(monkeypatch: pytest.MonkeyP
     answers = _answers({**CREDENTIALS, "PUSHER_HOST": "b.example", "PUSHER_USE_TLS": "true"},
                        monkeypatch)
     assert answers == {("b.example", 443, True)}
+
+
+def test_the_readme_lists_every_variable() -> None:
+    """The README's Settings table names every variable the package reads."""
+    from hotelmate_rt.settings import VARIABLES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    assert [name for name in VARIABLES if f"`{name}`" not in table] == []
