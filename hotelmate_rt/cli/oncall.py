@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -87,7 +87,6 @@ def doctor_command(
 ) -> None:
     """Walk the whole realtime path; exit 0 all pass, 1 any fail, 2 could not run."""
     from hotelmate_rt.cli.reporters.doctor import REPORTER
-    from hotelmate_rt.errors import HotelmateRtError
     from hotelmate_rt.oncall import DoctorOptions, run_doctor
     from hotelmate_rt.settings import flag_overrides
 
@@ -100,12 +99,7 @@ def doctor_command(
         guest_token=guest_token, staff_token=staff_token, booking_id=booking, hotel_slug=hotel,
         room_number=room, origin=origin, budget=budget, step_timeout=min(timeout, budget),
         round_trips=round_trips)
-    try:
-        with progress("doctor") as (on_start, on_check):
-            report = run_doctor(options, on_check=on_check, on_start=on_start)
-    except HotelmateRtError as exc:
-        _could_not_run(str(exc), fmt)
-    _finish(REPORTER, report, fmt)
+    _run_and_report("doctor", run_doctor, options, REPORTER, fmt)
 
 
 def triage_booking_command(
@@ -142,7 +136,6 @@ def triage_booking_command(
 ) -> None:
     """Why doesn't this guest see the update? A plain verdict first, then the evidence."""
     from hotelmate_rt.cli.reporters.triage import REPORTER
-    from hotelmate_rt.errors import HotelmateRtError
     from hotelmate_rt.oncall import TriageOptions, run_triage
     from hotelmate_rt.settings import flag_overrides
 
@@ -157,12 +150,7 @@ def triage_booking_command(
     if watch and fmt is Format.TEXT:
         stderr().print(f"[dim]watching {booking_id} for {watch:g} s: perform the staff action "
                        "now...[/]")
-    try:
-        with progress("triage") as (on_start, on_check):
-            report = run_triage(options, on_check=on_check, on_start=on_start)
-    except HotelmateRtError as exc:
-        _could_not_run(str(exc), fmt)
-    _finish(REPORTER, report, fmt)
+    _run_and_report("triage", run_triage, options, REPORTER, fmt)
 
 
 @contextlib.contextmanager
@@ -189,8 +177,16 @@ def progress(command: str) -> Iterator[tuple[Any, Any]]:
         yield on_start, on_check
 
 
-def _finish(reporter: Reporter[Any], report: Any, fmt: Format) -> NoReturn:
-    """Write the report in the chosen format, then exit with its code."""
+def _run_and_report(command: str, run: Callable[..., Any], options: Any,
+                    reporter: Reporter[Any], fmt: Format) -> NoReturn:
+    """Run doctor or triage with a progress line, write the report, exit with its code."""
+    from hotelmate_rt.errors import HotelmateRtError
+
+    try:
+        with progress(command) as (on_start, on_check):
+            report = run(options, on_check=on_check, on_start=on_start)
+    except HotelmateRtError as exc:
+        _could_not_run(str(exc), fmt)
     reporter.write(report, fmt)
     raise typer.Exit(report.exit_code)
 

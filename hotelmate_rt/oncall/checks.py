@@ -221,6 +221,14 @@ class Checklist(Generic[C]):
                     next_action="report this as a hotelmate-rt bug", code=f"{self.name}-error"),
                     (time.perf_counter() - started) * 1000)
 
+    def collect(self, ctx: C, into: list[Check], on_check: Callable[[Check], None] | None = None,
+                on_start: Callable[[CheckSpec[C]], None] | None = None) -> None:
+        """Run every check into `into`, telling `on_check` about each one as soon as it is done."""
+        for check in self.run(ctx, on_start):
+            into.append(check)
+            if on_check is not None:
+                on_check(check)
+
     def _unmet(self, spec: CheckSpec[C], ctx: C) -> Outcome | None:
         """Return the skip for the first unmet need, or None when every need is met."""
         for need in spec.needs:

@@ -51,10 +51,7 @@ def run_doctor(options: DoctorOptions, on_check: Callable[[Check], None] | None 
     ctx = DoctorContext(options)
     report = DoctorReport(budget_s=options.budget)
     try:
-        for check in DOCTOR.run(ctx, on_start):
-            report.checks.append(check)
-            if on_check is not None:
-                on_check(check)
+        DOCTOR.collect(ctx, report.checks, on_check, on_start)
     finally:
         report.duration_s = time.monotonic() - started
         report.target = ctx.target()

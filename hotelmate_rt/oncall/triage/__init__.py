@@ -32,10 +32,7 @@ def run_triage(options: TriageOptions, on_check: Callable[[Check], None] | None 
     ctx = TriageContext(options)
     report = ctx.report
     try:
-        for check in TRIAGE.run(ctx, on_start):
-            report.checks.append(check)
-            if on_check is not None:
-                on_check(check)
+        TRIAGE.collect(ctx, report.checks, on_check, on_start)
     finally:
         report.duration_s = time.monotonic() - started
         report.could_not_run = ctx.crashes[0] if ctx.crashes else ""
