@@ -15,7 +15,7 @@ from hotelmate_rt.contracts import load_contract
 from hotelmate_rt.oncall import Check, DoctorReport, Section, Status, TriageReport
 from hotelmate_rt.oncall.authcheck import signature_matches
 from hotelmate_rt.oncall.checks import Budget, Checklist, RunContext, failed
-from hotelmate_rt.oncall.doctor.advice import classify_ws as _classify_ws
+from hotelmate_rt.oncall.doctor.advice import classify_ws
 from hotelmate_rt.oncall.doctor.frontend import EnvName, _judge, env_names
 from hotelmate_rt.oncall.httpapi import ApiFailure, classify
 from hotelmate_rt.oncall.model import Redactor
@@ -149,7 +149,7 @@ def test_websocket_failures_are_named(reason: str, codes: list[int | None], tls:
                                       expected: str) -> None:
     """4001, 4003, wrong host, refused and TLS on a plain port each get their own code."""
     server = ServerAddress("k", "h", 1, tls)
-    assert _classify_ws(reason, codes, server, PusherSettings())[0] == expected
+    assert classify_ws(reason, codes, server, PusherSettings())[0] == expected
 
 
 def test_signature_check_matches_the_pusher_formula() -> None:
