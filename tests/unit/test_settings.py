@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -123,7 +124,7 @@ def test_the_emitters_sdk_arguments_come_from_the_settings() -> None:
 
 def _answers(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, int, bool]]:
     """Ask every consumer where it would send, listen or check: (host, port, tls) each."""
-    for name in [n for n in __import__("os").environ if "PUSHER" in n]:
+    for name in [n for n in os.environ if "PUSHER" in n]:
         monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
