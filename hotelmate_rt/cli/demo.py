@@ -62,6 +62,7 @@ def _scene(console: Any) -> int:
         Subscribed,
         plan_subscriptions,
     )
+    from hotelmate_rt.settings import load_settings
     from hotelmate_rt.testing.auth_server import AuthServer
     from hotelmate_rt.testing.soketi import SoketiServer
 
@@ -78,7 +79,11 @@ def _scene(console: Any) -> int:
         auth = AuthServer(contract, soketi.key, soketi.secret, tokens).start()
         console.print(f"[bold]soketi[/] {soketi.http_url} (app key {soketi.key}), "
                       f"[bold]auth endpoint[/] {auth.url}", soft_wrap=True)
-        address = ServerAddress(soketi.key, soketi.host, soketi.port)
+        pusher_env = {"PUSHER_APP_ID": soketi.app_id, "PUSHER_KEY": soketi.key,
+                      "PUSHER_SECRET": soketi.secret, "PUSHER_HOST": soketi.host,
+                      "PUSHER_PORT": str(soketi.port), "PUSHER_USE_TLS": "false"}
+        settings = load_settings(pusher_env)
+        address = ServerAddress.from_settings(settings)
         options = ConnectionOptions(connect_timeout=5, give_up_after=15)
         for who, token, params in (
                 ("guest", guest_token, {"booking_id": BOOKING, "hotel_slug": HOTEL,
@@ -128,8 +133,7 @@ def _scene(console: Any) -> int:
 
         console.print("\n[bold]scene[/]: a guest checks in, reception writes, a staff member "
                       "clocks in, an offer is created, and one event goes out wrong\n")
-        transport = PusherTransport.create(soketi.app_id, soketi.key, soketi.secret,
-                                           host=soketi.host, port=soketi.port, ssl=False)
+        transport = PusherTransport.from_settings(settings)
         emitter = Emitter(contract, transport, strict=True, defer=False, dead_letter=False)
         with emitter:
             emitter.transition(BOOKING, "CONFIRMED", "IN_HOUSE", {"room_number": ROOM},
@@ -167,7 +171,7 @@ def _scene(console: Any) -> int:
         console.print()
         from .oncall import demo_doctor
 
-        return demo_doctor(console, soketi, auth.url, guest_token, staff_token, BOOKING, HOTEL,
+        return demo_doctor(console, pusher_env, auth.url, guest_token, staff_token, BOOKING, HOTEL,
                            ROOM)
     finally:
         for _, probe in probes:

@@ -34,23 +34,21 @@ AUTH_OPTION = typer.Option(None, "--auth-endpoint", envvar="HOTELMATE_RT_AUTH_EN
                                 "[env HOTELMATE_RT_AUTH_ENDPOINT].")
 SIGN_OPTION = typer.Option(False, "--sign-locally",
                            help="Sign private channels with the app secret (dev servers only).")
-SECRET_OPTION = typer.Option(None, "--secret",
-                             envvar=["HOTELMATE_RT_PUSHER_SECRET", "PUSHER_SECRET"],
-                             show_default=False,
+SECRET_OPTION = typer.Option(None, "--secret", show_default=False,
                              help="App secret for --sign-locally [env HOTELMATE_RT_PUSHER_SECRET or "
                                   "PUSHER_SECRET]; never printed.")
-KEY_OPTION = typer.Option(None, "--key", envvar=["HOTELMATE_RT_PUSHER_KEY", "PUSHER_KEY"],
-                          help="Pusher app key [env HOTELMATE_RT_PUSHER_KEY or PUSHER_KEY].")
-HOST_OPTION = typer.Option("127.0.0.1", "--host",
-                           envvar=["HOTELMATE_RT_PUSHER_HOST", "PUSHER_HOST"],
-                           help="Pusher-protocol server host (soketi) [env HOTELMATE_RT_PUSHER_HOST "
-                                "or PUSHER_HOST].")
-PORT_OPTION = typer.Option(6001, "--port", envvar=["HOTELMATE_RT_PUSHER_PORT", "PUSHER_PORT"],
-                           help="Server port [env HOTELMATE_RT_PUSHER_PORT or PUSHER_PORT].")
-TLS_OPTION = typer.Option(False, "--tls/--no-tls", help="Connect with wss://.")
-CLUSTER_OPTION = typer.Option(None, "--cluster",
-                              envvar=["HOTELMATE_RT_PUSHER_CLUSTER", "PUSHER_CLUSTER"],
-                              help="Hosted Pusher cluster (e.g. eu): overrides host/port/tls.")
+KEY_OPTION = typer.Option(None, "--key", help="Pusher app key [env HOTELMATE_RT_PUSHER_KEY or "
+                                              "PUSHER_KEY, or PUSHER_URL].")
+HOST_OPTION = typer.Option(None, "--host", show_default=False,
+                           help="Pusher-protocol server host (soketi) [env PUSHER_HOST or "
+                                "PUSHER_URL; a port alone means 127.0.0.1].")
+PORT_OPTION = typer.Option(None, "--port", show_default=False,
+                           help="Server port [env PUSHER_PORT; default 443 with TLS, 80 without].")
+TLS_OPTION = typer.Option(None, "--tls/--no-tls", show_default=False,
+                          help="Connect with wss:// [env PUSHER_USE_TLS; default: on for hosted "
+                               "Pusher, off for a host of your own].")
+CLUSTER_OPTION = typer.Option(None, "--cluster", help="Hosted Pusher cluster, e.g. eu [env "
+                                                      "PUSHER_CLUSTER; a host wins over it].")
 TARGET_OPTION = typer.Option(None, "--target",
                              help="Payload limits of this contract target (default: the "
                                   "contract's default_target).")
@@ -76,9 +74,9 @@ class SessionArgs:
     sign_locally: bool
     secret: str | None
     key: str | None
-    host: str
-    port: int
-    tls: bool
+    host: str | None
+    port: int | None
+    tls: bool | None
     cluster: str | None
     target: str | None
     count: int | None
@@ -113,8 +111,8 @@ def listen_command(
     room: str | None = ROOM_OPTION, conversation: str | None = CONVERSATION_OPTION,
     param: list[str] | None = PARAM_OPTION, channel: list[str] | None = CHANNEL_OPTION,
     auth_endpoint: str | None = AUTH_OPTION, sign_locally: bool = SIGN_OPTION,
-    secret: str | None = SECRET_OPTION, key: str | None = KEY_OPTION, host: str = HOST_OPTION,
-    port: int = PORT_OPTION, tls: bool = TLS_OPTION, cluster: str | None = CLUSTER_OPTION,
+    secret: str | None = SECRET_OPTION, key: str | None = KEY_OPTION, host: str | None = HOST_OPTION,
+    port: int | None = PORT_OPTION, tls: bool | None = TLS_OPTION, cluster: str | None = CLUSTER_OPTION,
     target: str | None = TARGET_OPTION, count: int | None = COUNT_OPTION,
     until: str | None = UNTIL_OPTION, timeout: float | None = TIMEOUT_OPTION,
     auth_timeout: float = AUTH_TIMEOUT_OPTION, as_json: bool = JsonOption,
@@ -138,8 +136,8 @@ def record_command(
     room: str | None = ROOM_OPTION, conversation: str | None = CONVERSATION_OPTION,
     param: list[str] | None = PARAM_OPTION, channel: list[str] | None = CHANNEL_OPTION,
     auth_endpoint: str | None = AUTH_OPTION, sign_locally: bool = SIGN_OPTION,
-    secret: str | None = SECRET_OPTION, key: str | None = KEY_OPTION, host: str = HOST_OPTION,
-    port: int = PORT_OPTION, tls: bool = TLS_OPTION, cluster: str | None = CLUSTER_OPTION,
+    secret: str | None = SECRET_OPTION, key: str | None = KEY_OPTION, host: str | None = HOST_OPTION,
+    port: int | None = PORT_OPTION, tls: bool | None = TLS_OPTION, cluster: str | None = CLUSTER_OPTION,
     target: str | None = TARGET_OPTION, count: int | None = COUNT_OPTION,
     until: str | None = UNTIL_OPTION, timeout: float | None = TIMEOUT_OPTION,
     auth_timeout: float = AUTH_TIMEOUT_OPTION, as_json: bool = JsonOption,
@@ -214,9 +212,15 @@ def build_probe(args: SessionArgs, contract: Contract, options: Any = None) -> P
         StopWhen,
         plan_subscriptions,
     )
+    from hotelmate_rt.settings import flag_overrides, load_settings
 
-    redactor = Redactor([args.token, args.secret])
-    if not args.key:
+    settings = load_settings(overrides=flag_overrides(
+        key=args.key, secret=args.secret, host=args.host, port=args.port, cluster=args.cluster,
+        tls=args.tls))
+    redactor = Redactor([args.token, settings.secret])
+    if settings.errors:
+        fail(redactor("; ".join(settings.errors)))
+    if not settings.key:
         fail("no Pusher app key", hint="pass --key or set PUSHER_KEY (the key the frontend uses)")
     if args.audience is None and not args.channels:
         fail("say who you listen as (--as guest|staff|public) or name channels with --channel",
@@ -230,22 +234,21 @@ def build_probe(args: SessionArgs, contract: Contract, options: Any = None) -> P
     authorizer: Authorizer | None = None
     if plan.needs_auth:
         if args.sign_locally:
-            if not args.secret:
+            if not settings.secret:
                 fail("--sign-locally needs the app secret",
                      hint="pass --secret or set HOTELMATE_RT_PUSHER_SECRET (dev servers only)")
-            authorizer = LocalSigner(args.key, args.secret)
+            authorizer = LocalSigner(settings.key, settings.secret)
         elif args.auth_endpoint:
             if not args.token:
                 fail(f"{args.audience or 'this'} listen needs a bearer token for the auth "
                      "endpoint", hint="pass --token or set HOTELMATE_RT_TOKEN")
-            authorizer = EndpointAuthorizer(args.auth_endpoint, args.token, args.key,
+            authorizer = EndpointAuthorizer(args.auth_endpoint, args.token, settings.key,
                                             timeout=args.auth_timeout, redactor=redactor)
         else:
             private = ", ".join(c.name for c in plan.channels if c.private)
             fail(f"{private} need(s) authorization from the backend's auth endpoint",
                  hint="pass --auth-endpoint URL --token T (or --sign-locally for a dev server)")
-    server = ServerAddress.for_cluster(args.key, args.cluster) if args.cluster else \
-        ServerAddress(args.key, args.host, args.port, args.tls)
+    server = ServerAddress.from_settings(settings)
     try:
         return Probe(contract, server, plan, authorizer, target=args.target,
                      stop=StopWhen(args.count, args.until, args.timeout), options=options,

@@ -33,6 +33,7 @@ from hotelmate_rt.errors import (
     UnknownName,
 )
 from hotelmate_rt.redact import redact_text
+from hotelmate_rt.settings import PusherSettings, load_settings
 
 from .deadletter import DeadEvent, DeadLetterFile
 from .policy import Attempted, RetryPolicy, call_with_retry
@@ -162,14 +163,15 @@ class Emitter:
     @classmethod
     def from_env(cls, contract: Contract | str | os.PathLike[str] | None = None,
                  env: Mapping[str, str] | None = None, *, timeout: float = 3.0,
-                 **options: Any) -> Emitter:
-        """Build from PUSHER_URL or PUSHER_APP_ID/KEY/SECRET/CLUSTER (HOST/PORT/TLS for soketi)."""
+                 settings: PusherSettings | None = None, **options: Any) -> Emitter:
+        """Build from `settings`, or from the environment as `hotelmate_rt.settings` reads it."""
         from hotelmate_rt.contracts import Contract as _Contract
         from hotelmate_rt.contracts import load_contract
 
         if not isinstance(contract, _Contract):
             contract = load_contract(Path(contract) if contract is not None else None)
-        return cls(contract, PusherTransport.from_env(env, timeout=timeout), **options)
+        settings = settings or load_settings(env)
+        return cls(contract, PusherTransport.from_settings(settings, timeout=timeout), **options)
 
     # -- validation ------------------------------------------------------------------------
 

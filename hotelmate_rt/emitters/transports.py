@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import ssl
 import sys
@@ -23,6 +22,7 @@ from typing import Any, NamedTuple, Protocol
 
 from hotelmate_rt.errors import ConfigError, TransportError
 from hotelmate_rt.redact import redact_text
+from hotelmate_rt.settings import PusherSettings, load_settings
 
 from .http_backend import HttpClientBackend
 
@@ -95,8 +95,14 @@ class PusherTransport:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 3.0) -> PusherTransport:
-        """Build from PUSHER_URL, or PUSHER_APP_ID/KEY/SECRET/CLUSTER (+ HOST/PORT/TLS for soketi)."""
+        """Build from the environment as `hotelmate_rt.settings` reads it (PUSHER_URL, PUSHER_*)."""
         return cls.create(**pusher_settings(env), timeout=timeout)
+
+    @classmethod
+    def from_settings(cls, settings: PusherSettings, *, timeout: float = 3.0,
+                      pool_size: int = 8) -> PusherTransport:
+        """Build from settings already read (ConfigError when they cannot make a client)."""
+        return cls.create(**settings.require().sdk_kwargs(), timeout=timeout, pool_size=pool_size)
 
     @property
     def key(self) -> str:
@@ -206,37 +212,9 @@ def _status_of(exc: Exception) -> int | None:
     return int(found.group(1)) if found else None
 
 
-_URL = re.compile(r"\A(?P<scheme>https?)://(?P<key>[^:@/]+):(?P<secret>[^@/]+)@"
-                  r"(?P<host>[^:/]+)(?::(?P<port>\d+))?/apps/(?P<app_id>\d+)/?\Z")
-_FALSE = {"0", "false", "no", "off"}
-
-
 def pusher_settings(env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Read Pusher connection settings from the environment (the secret is never echoed back)."""
-    env = os.environ if env is None else env
-    url = env.get("PUSHER_URL")
-    if url:
-        found = _URL.match(url.strip())
-        if not found:
-            raise ConfigError("PUSHER_URL must look like https://KEY:SECRET@HOST[:PORT]/apps/ID "
-                              f"(got {redact_text(url)!r})")
-        port = found.group("port")
-        return {"app_id": found.group("app_id"), "key": found.group("key"),
-                "secret": found.group("secret"), "host": found.group("host"),
-                "port": int(port) if port else None, "ssl": found.group("scheme") == "https"}
-    missing = [n for n in ("PUSHER_APP_ID", "PUSHER_KEY", "PUSHER_SECRET") if not env.get(n)]
-    if missing:
-        raise ConfigError(f"set PUSHER_URL, or {', '.join(missing)} (and PUSHER_CLUSTER, or "
-                          "PUSHER_HOST/PUSHER_PORT/PUSHER_TLS for soketi)")
-    port_text = env.get("PUSHER_PORT")
-    if port_text and not port_text.isdigit():
-        raise ConfigError(f"PUSHER_PORT must be a number (got {port_text!r})")
-    host = env.get("PUSHER_HOST") or None
-    tls_text = env.get("PUSHER_TLS", env.get("PUSHER_SSL", ""))
-    ssl = tls_text.lower() not in _FALSE if tls_text else host is None
-    return {"app_id": env["PUSHER_APP_ID"], "key": env["PUSHER_KEY"],
-            "secret": env["PUSHER_SECRET"], "cluster": env.get("PUSHER_CLUSTER") or None,
-            "host": host, "port": int(port_text) if port_text else None, "ssl": ssl}
+    """Return `pusher.Pusher` keyword arguments from the environment (see `hotelmate_rt.settings`)."""
+    return load_settings(env).require().sdk_kwargs()
 
 
 @dataclass(slots=True)

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotelmate_rt.errors import ProbeError
-
-from .config import PusherSettings
+from hotelmate_rt.settings import PusherSettings
 
 
 class ApiFailure(enum.StrEnum):
@@ -58,14 +57,11 @@ class ChannelInfo:
 def make_client(settings: PusherSettings, timeout: float) -> Any:
     """Build a pusher SDK client for these settings or raise HttpApiError naming the problem."""
     if not settings.has_credentials:
-        missing = [name for name, value in (("PUSHER_APP_ID", settings.app_id),
-                                            ("PUSHER_KEY", settings.key),
-                                            ("PUSHER_SECRET", settings.secret)) if not value]
-        raise HttpApiError(ApiFailure.NO_CREDENTIALS, f"{', '.join(missing)} not set")
+        raise HttpApiError(ApiFailure.NO_CREDENTIALS, f"{', '.join(settings.missing)} not set")
     import pusher
 
     try:
-        return pusher.Pusher(**settings.pusher_kwargs(timeout))
+        return pusher.Pusher(**settings.sdk_kwargs(), timeout=timeout)
     except (ValueError, TypeError) as exc:
         if not settings.app_id.isdigit():
             raise HttpApiError(ApiFailure.BAD_APP_ID,
@@ -210,6 +206,6 @@ def plain_http_answers(host: str, port: int, timeout: float) -> bool:
 
 
 def _short(exc: BaseException) -> str:
-    """Shorten an exception's text to its last informative part."""
-    text = str(exc)
+    """Shorten an exception's text to its cause (never the signed request URL before it)."""
+    text = str(exc).rsplit("Caused by ", 1)[-1]
     return text[-240:] if len(text) > 240 else text

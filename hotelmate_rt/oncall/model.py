@@ -1,4 +1,8 @@
-"""Result objects of the on-call commands: checks, doctor and triage reports."""
+"""Result objects of the on-call commands: checks, doctor and triage reports.
+
+Every text in them was redacted once, when the runner built each `Check` (and the context built
+the target, verdict and evidence of sent events), so rendering them needs no further redaction.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from hotelmate_rt.redact import Redactor
+
+__all__ = ["ChannelState", "Check", "DoctorReport", "Redactor", "Section", "SetupOptions",
+           "Status", "TriageReport"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -119,8 +126,6 @@ class DoctorReport(_Checklist):
     duration_s: float = 0.0
     budget_s: float = 30.0
     could_not_run: str = ""
-    redactor: Redactor = field(default_factory=Redactor, repr=False)
-
 
     @property
     def failed(self) -> list[Check]:
@@ -156,15 +161,14 @@ class DoctorReport(_Checklist):
         return "All checks pass."
 
     def to_dict(self) -> dict[str, Any]:
-        """Describe the run for JSON output, with every secret redacted."""
-        data = {
+        """Describe the run for JSON output (its texts are already redacted)."""
+        return {
             "ok": self.exit_code == 0, "exit_code": self.exit_code, "headline": self.headline,
             "counts": self.counts, "duration_s": round(self.duration_s, 3),
             "budget_s": self.budget_s, "target": self.target,
             "could_not_run": self.could_not_run or None,
             "security_findings": [c.id for c in self.security_findings],
             "checks": [c.to_dict() for c in self.checks]}
-        return self.redactor.value(data)
 
 
 @dataclass(slots=True)
@@ -198,8 +202,6 @@ class TriageReport(_Checklist):
     watch: dict[str, Any] | None = None
     duration_s: float = 0.0
     could_not_run: str = ""
-    redactor: Redactor = field(default_factory=Redactor, repr=False)
-
 
     @property
     def exit_code(self) -> int:
@@ -211,12 +213,11 @@ class TriageReport(_Checklist):
         return 0
 
     def to_dict(self) -> dict[str, Any]:
-        """Describe the triage for JSON output, with every secret redacted."""
-        data = {
+        """Describe the triage for JSON output (its texts are already redacted)."""
+        return {
             "ok": self.exit_code == 0, "exit_code": self.exit_code,
             "booking_id": self.booking_id, "verdict": self.verdict, "counts": self.counts,
             "duration_s": round(self.duration_s, 3), "could_not_run": self.could_not_run or None,
             "channels": [c.to_dict() for c in self.channels],
             "sent": self.sent, "watch": self.watch,
             "checks": [c.to_dict() for c in self.checks]}
-        return self.redactor.value(data)

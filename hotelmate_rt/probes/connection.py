@@ -68,7 +68,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import pysher.connection
 import websocket
@@ -77,6 +77,9 @@ from hotelmate_rt.errors import HotelmateRtError, ProbeError
 
 from .auth import Authorizer, Redactor, meaning_of
 from .events import Gap, ProbeEvent, PusherError, StateChanged, Subscribed, SubscriptionFailed
+
+if TYPE_CHECKING:
+    from hotelmate_rt.settings import PusherSettings
 
 __all__ = ["Connection", "ConnectionOptions", "RawEvent", "ServerAddress", "close_code_policy"]
 
@@ -120,6 +123,11 @@ class ServerAddress:
     host: str = "127.0.0.1"
     port: int = 6001
     tls: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: PusherSettings, key: str | None = None) -> ServerAddress:
+        """Return the websocket address of `hotelmate_rt.settings` (where the emitter sends)."""
+        return cls(key or settings.key, settings.ws_host, settings.ws_port, settings.ssl)
 
     @classmethod
     def for_cluster(cls, key: str, cluster: str) -> ServerAddress:

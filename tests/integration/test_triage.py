@@ -18,11 +18,12 @@ from hotelmate_rt.cli.app import app
 from hotelmate_rt.contracts import Contract, load_contract
 from hotelmate_rt.emitters import NO_RETRY, Emitter, PusherTransport
 from hotelmate_rt.oncall import Status, TriageOptions, TriageReport, run_triage
-from hotelmate_rt.oncall.config import PusherSettings
 from hotelmate_rt.oncall.httpapi import channel_info
-from hotelmate_rt.oncall.wire import Listener
+from hotelmate_rt.oncall.listening import Listening, make_probe
 from hotelmate_rt.probes.auth import EndpointAuthorizer
 from hotelmate_rt.probes.connection import ServerAddress
+from hotelmate_rt.redact import Redactor
+from hotelmate_rt.settings import PusherSettings
 from hotelmate_rt.testing.auth_server import AuthServer
 from hotelmate_rt.testing.soketi import SoketiServer, free_port
 
@@ -84,22 +85,19 @@ def emitter_for(server: SoketiServer, contract: Contract, dead_letter: Path | bo
 
 @pytest.fixture
 def connected_guest(soketi: SoketiServer, auth: AuthServer,
-                    contract: Contract) -> Iterator[Listener]:
+                    contract: Contract) -> Iterator[Listening]:
     """A guest page connected to BK-2025-0003's channel through the auth endpoint."""
     channel = "private-booking-BK-2025-0003"
     authorizer = EndpointAuthorizer(auth.url, token_for("BK-2025-0003"), soketi.key, 3.0)
-    listener = Listener(ServerAddress(soketi.key, soketi.host, soketi.port), [(channel,
-                        "guest-booking")], authorizer, 3.0, contract=contract).start()
-    assert listener.wait_ready(time.monotonic() + 5.0), listener.fatal
-    try:
-        yield listener
-    finally:
-        listener.close()
-        authorizer.close()
+    probe = make_probe(contract, ServerAddress(soketi.key, soketi.host, soketi.port),
+                       [(channel, "guest-booking")], authorizer, 3.0, Redactor(), 60.0)
+    with Listening([("guest", probe)]) as listening:
+        assert listening.wait_ready(time.monotonic() + 5.0), listening.heard[0].failure()
+        yield listening
 
 
 def test_connected_guest_is_seen(soketi: SoketiServer, auth: AuthServer,
-                                 connected_guest: Listener) -> None:
+                                 connected_guest: Listening) -> None:
     """A booking whose guest page is connected: one subscriber, the token is fine, exit 0."""
     report = triage(soketi, "BK-2025-0003", auth_endpoint=auth.url,
                     guest_token=token_for("BK-2025-0003"))

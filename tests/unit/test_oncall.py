@@ -9,21 +9,18 @@ import pusher.errors as perr
 import pytest
 import requests
 
-from hotelmate_rt.cli.oncall import doctor_markdown, triage_markdown
+from hotelmate_rt.cli.reporters.doctor import to_markdown as doctor_markdown
+from hotelmate_rt.cli.reporters.triage import to_markdown as triage_markdown
 from hotelmate_rt.contracts import load_contract
 from hotelmate_rt.oncall import Check, DoctorReport, Section, Status, TriageReport
 from hotelmate_rt.oncall.authcheck import signature_matches
-from hotelmate_rt.oncall.config import FrontendSettings, PusherSettings, parse_env_text
-from hotelmate_rt.oncall.doctor import _classify_ws
-from hotelmate_rt.oncall.frontend import (
-    FrontendUse,
-    judge_uses,
-    uses_from_env,
-    uses_from_sources,
-)
+from hotelmate_rt.oncall.checks import Budget, Checklist, RunContext, failed
+from hotelmate_rt.oncall.doctor.advice import classify_ws
+from hotelmate_rt.oncall.doctor.frontend import EnvName, _judge, env_names
 from hotelmate_rt.oncall.httpapi import ApiFailure, classify
 from hotelmate_rt.oncall.model import Redactor
 from hotelmate_rt.probes.connection import ServerAddress
+from hotelmate_rt.settings import FrontendSettings, PusherSettings, parse_env_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract(ROOT / "channels.yaml")
@@ -96,14 +93,20 @@ def test_doctor_exit_codes_and_headline() -> None:
 
 
 def test_reports_redact_their_json_and_markdown() -> None:
-    """A secret that reached a check is hidden in JSON and Markdown."""
-    report = DoctorReport([Check("a", Section.AUTH, "A", Status.FAIL, "saw my-app-secret",
-                                 ["evidence my-app-secret"], "rotate my-app-secret")])
-    report.redactor.add("my-app-secret")
+    """A secret that reached a check is hidden in JSON and Markdown (redacted once, when built)."""
+    checklist: Checklist[RunContext] = Checklist("doctor")
+
+    @checklist.check("a", Section.AUTH, "A")
+    def leaky(ctx: RunContext) -> object:
+        return failed("saw my-app-secret", evidence=["evidence my-app-secret"],
+                      next_action="rotate my-app-secret")
+
+    ctx = RunContext(Redactor(["my-app-secret"]), Budget(5.0, 1.0))
+    report = DoctorReport(list(checklist.run(ctx)))
     assert "my-app-secret" not in json.dumps(report.to_dict())
     assert "my-app-secret" not in doctor_markdown(report)
-    triage = TriageReport("BK-2025-0002", "verdict my-app-secret", checks=list(report.checks))
-    triage.redactor.add("my-app-secret")
+    triage = TriageReport("BK-2025-0002", ctx.redactor.text("verdict my-app-secret"),
+                          checks=list(report.checks))
     assert "my-app-secret" not in triage_markdown(triage)
     assert "my-app-secret" not in json.dumps(triage.to_dict())
 
@@ -146,7 +149,7 @@ def test_websocket_failures_are_named(reason: str, codes: list[int | None], tls:
                                       expected: str) -> None:
     """4001, 4003, wrong host, refused and TLS on a plain port each get their own code."""
     server = ServerAddress("k", "h", 1, tls)
-    assert _classify_ws(reason, codes, server, PusherSettings())[0] == expected
+    assert classify_ws(reason, codes, server, PusherSettings())[0] == expected
 
 
 def test_signature_check_matches_the_pusher_formula() -> None:
@@ -161,13 +164,13 @@ def test_signature_check_matches_the_pusher_formula() -> None:
 
 def test_frontend_names_are_judged_against_the_contract() -> None:
     """Seed mistakes: public channel with auth, alias-only channel, wrong and unknown events."""
-    uses = [FrontendUse("subscribe", "booking.${bookingId}", "a.js:1", auth_headers=True),
-            FrontendUse("subscribe", "private-booking-${bookingId}", "a.js:2", True),
-            FrontendUse("subscribe", "hotel-paradise", "a.js:3", False),
-            FrontendUse("bind", "message-received", "a.js:4"),
-            FrontendUse("bind", "booking_checkedin", "a.js:5"),
-            FrontendUse("bind", "booking_checked_in", "a.js:6")]
-    found = {(f.code, f.use.where) for f in judge_uses(CONTRACT, uses)}
+    uses = [EnvName("subscribe", "booking.${bookingId}", "a.js:1", auth_headers=True),
+            EnvName("subscribe", "private-booking-${bookingId}", "a.js:2", True),
+            EnvName("subscribe", "hotel-paradise", "a.js:3", False),
+            EnvName("bind", "message-received", "a.js:4", False),
+            EnvName("bind", "booking_checkedin", "a.js:5", False),
+            EnvName("bind", "booking_checked_in", "a.js:6", False)]
+    found = {(o.code, o.evidence[0]) for use in uses for o in _judge(CONTRACT, use)}
     assert found == {("public-channel-with-auth", "a.js:1"), ("deprecated-channel", "a.js:1"),
                      ("deprecated-event", "a.js:4"), ("unknown-event", "a.js:5")}
 
@@ -178,21 +181,7 @@ def test_env_channel_variables_become_uses() -> None:
         "REACT_APP_PUSHER_AUTH_ENDPOINT": "/pusher/auth",
         "REACT_APP_BOOKING_CHANNEL": "booking.{bookingId}",
         "VITE_CHAT_EVENTS": "new-staff-message, message-received"})
-    uses = uses_from_env(settings)
+    uses = env_names(settings)
     assert {(u.kind, u.name, u.auth_headers) for u in uses} == {
         ("subscribe", "booking.{bookingId}", True), ("bind", "new-staff-message", True),
         ("bind", "message-received", True)}
-
-
-def test_fallback_source_reader_finds_subscribe_bind_and_auth_headers(tmp_path: Path) -> None:
-    """Without the scan module, literal subscribe()/bind() names and auth headers are read."""
-    (tmp_path / "node_modules").mkdir()
-    (tmp_path / "node_modules" / "x.js").write_text("p.subscribe('ignored');\n")
-    (tmp_path / "Page.jsx").write_text(
-        "const pusher = new Pusher(KEY, { auth: { headers: { Authorization: t } } });\n"
-        "const ch = pusher.subscribe(`booking.${id}`);\n"
-        "ch.bind('booking_checked_in', f);\nch.bind('pusher:subscription_error', g);\n")
-    uses = uses_from_sources(tmp_path)
-    assert [(u.kind, u.name, u.where, u.auth_headers) for u in uses] == [
-        ("subscribe", "booking.${id}", "Page.jsx:2", True),
-        ("bind", "booking_checked_in", "Page.jsx:3", True)]

@@ -1,0 +1,40 @@
+"""`triage booking ID`: why doesn't this guest see the update? A plain verdict, then evidence.
+
+The checks, one module per question (adding a check = adding one decorated function):
+
+    booking.py   booking.channels, booking.occupied (HTTP API), booking.token (auth endpoint)
+    sent.py      sent.dead-letter, sent.log
+    watch.py     watch (listen as guest and staff while someone performs the action)
+
+Each check may offer a verdict sentence (`ctx.say(priority, sentence)`); the lowest priority
+number becomes the report's verdict. The shared runner (`oncall/checks.py`) orders and runs them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from hotelmate_rt.oncall.checks import CheckSpec
+from hotelmate_rt.oncall.model import Check, TriageReport
+
+from . import booking, sent, watch  # noqa: F401  (each module declares its checks when imported)
+from .context import TRIAGE, TriageContext, TriageOptions
+
+__all__ = ["TRIAGE", "TriageContext", "TriageOptions", "run_triage"]
+
+
+def run_triage(options: TriageOptions, on_check: Callable[[Check], None] | None = None,
+               on_start: Callable[[CheckSpec[TriageContext]], None] | None = None
+               ) -> TriageReport:
+    """Run one triage and return its report (raises only when it cannot run at all)."""
+    started = time.monotonic()
+    ctx = TriageContext(options)
+    report = ctx.report
+    try:
+        TRIAGE.collect(ctx, report.checks, on_check, on_start)
+    finally:
+        report.duration_s = time.monotonic() - started
+        report.could_not_run = ctx.crashes[0] if ctx.crashes else ""
+    report.verdict = ctx.verdict()
+    return report
