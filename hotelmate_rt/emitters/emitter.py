@@ -15,16 +15,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
-from hotelmate_rt.contracts import Channel, Contract, Event, Finding, VerdictKind
+from hotelmate_rt.contracts import (
+    Channel,
+    ChannelKind,
+    Contract,
+    Event,
+    Finding,
+    NameStatus,
+    PayloadRules,
+    payload_rules,
+    resolve_channel,
+    resolve_event,
+)
 from hotelmate_rt.contracts.limits import (
     CHANNEL_NAME_CHARS,
     MAX_CHANNEL_NAME,
     MAX_CHANNELS_PER_TRIGGER,
     MAX_EVENTS_PER_BATCH,
 )
-from hotelmate_rt.contracts.payloads import sensitive_paths
 from hotelmate_rt.errors import (
     DeliveryError,
     ParameterError,
@@ -90,13 +100,14 @@ def remove_observer(observer: Observer) -> None:
 
 @dataclass(slots=True)
 class _Plan:
-    """Per-event data computed once: its channels, their templates, and whether any is public."""
+    """Per-event data computed once: its channels, their parameters, whether any is public, and
+    how its payloads are checked (the contract resolution API's rules for this target)."""
 
     event: Event
     channels: tuple[Channel, ...]
     params: tuple[str, ...]
     public: bool
-    sensitive: frozenset[str]
+    payload: PayloadRules
 
 
 @dataclass(slots=True)
@@ -151,6 +162,7 @@ class Emitter:
         self.defer = defer
         self.using = using
         self.lanes = max(1, lanes)
+        self.target = target
         self.max_payload_bytes = contract.target(target).max_payload_bytes
         self._patterns = {name: re.compile(p) for name, p in contract.patterns.items()}
         self._plans: dict[str, _Plan] = {}
@@ -174,14 +186,17 @@ class Emitter:
     # -- validation ------------------------------------------------------------------------
 
     def _plan(self, event: str) -> _Plan:
-        """Return (and cache) the per-event plan, raising UnknownName for unknown events."""
+        """Return (and cache) the per-event plan, raising UnknownName for any non-canonical name."""
         plan = self._plans.get(event)
         if plan is None:
-            ev = self.contract.event(event)
+            name = resolve_event(self.contract, event)
+            if name.event is None or name.status is not NameStatus.CANONICAL:
+                raise UnknownName(name.problem)
+            ev = name.event
             channels = tuple(self.contract.channel(c) for c in ev.channels)
             params = tuple(dict.fromkeys(p for c in channels for p in c.template.parameters))
             plan = _Plan(ev, channels, params, any(c.public_readable for c in channels),
-                         self.contract.sensitive_for(ev))
+                         payload_rules(self.contract, ev, self.target))
             self._plans[event] = plan
         return plan
 
@@ -241,38 +256,19 @@ class Emitter:
             raise ParameterError(f"{event} takes no parameter {', '.join(sorted(extra))}; its "
                                  f"channels need {', '.join(plan.params) or 'none'}")
         names = tuple(self._render(event, c, ids) for c in channels)
-        validator = plan.event.validator
-        if validator is not None and not validator.is_valid(data):
-            self._refuse(event, names, data, [
-                Finding(VerdictKind.SCHEMA_VIOLATION, v.message, path=v.path)
-                for v in validator.violations(data)])
-        try:
-            encoded = _dumps(data)
-        except (TypeError, ValueError) as exc:
-            self._refuse(event, names, data, [Finding(VerdictKind.NOT_JSON,
-                                                      f"payload is not JSON-serialisable: {exc}")])
-        size = len(encoded) if encoded.isascii() else len(encoded.encode("utf-8"))
-        if size > self.max_payload_bytes:
-            self._refuse(event, names, data, [Finding(
-                VerdictKind.TOO_LARGE,
-                f"payload is {size} bytes (UTF-8 JSON); the limit is {self.max_payload_bytes}")])
-        if plan.public:
-            public = [n for c, n in zip(channels, names, strict=True) if c.public_readable]
-            if public:
-                exposed = sensitive_paths(data, plan.sensitive)
-                if exposed:
-                    self._refuse(event, names, data, [Finding(
-                        VerdictKind.SENSITIVE_EXPOSED,
-                        f"sensitive field {path} would go to public channel {public[0]!r}, "
-                        "readable by anyone with the app key", path=path) for path in exposed])
-        return Prepared(event, names, encoded, ids, socket_id)
+        public = next((n for c, n in zip(channels, names, strict=True) if c.public_readable),
+                      None) if plan.public else None
+        check = plan.payload.check_value(data, public_channel=public, encode=_dumps)
+        if check.text is None or check.encoding or check.content:
+            self._refuse(event, names, data, check.findings)
+        return Prepared(event, names, check.text, ids, socket_id)
 
     def _refuse(self, event: str, channels: tuple[str, ...], data: Any,
-                findings: list[Finding]) -> Any:
+                findings: list[Finding]) -> NoReturn:
         """Log, notify observers and raise PayloadRejected with every finding."""
         for observer in list(_OBSERVERS):
             observer.refused(self.contract, event, channels, data, findings)
-        detail = "; ".join(f"{f.path}: {f.message}" if f.path else f.message for f in findings)
+        detail = _detail(findings)
         self._log(logging.WARNING, EmitResult(event, channels, Outcome.REFUSED, error=detail))
         raise PayloadRejected(f"{event} refused: {detail}", list(findings))
 
@@ -431,16 +427,18 @@ class Emitter:
         """Say why a dead-letter entry may not be resent under the current contract, or None."""
         try:
             plan = self._plan(entry.event)
-            data = json.loads(entry.data)
-        except (UnknownName, ValueError) as exc:
+        except UnknownName as exc:
             return f"refused: {exc}"
-        if plan.event.validator is not None and not plan.event.validator.is_valid(data):
-            detail = "; ".join(f"{v.path}: {v.message}" for v in plan.event.validator.violations(data))
-            return f"refused: payload no longer matches the contract: {detail}"
         for channel in entry.channels:
-            match = self.contract.match_channel(channel)
-            if match is None or match.alias is not None or match.channel.id not in plan.event.channels:
+            name = resolve_channel(self.contract, channel)
+            if name.status is not NameStatus.CANONICAL or name.channel is None or \
+                    name.channel.id not in plan.event.channels:
                 return f"refused: {entry.event} is not carried by {channel!r} in the contract"
+        public = next((c for c in entry.channels if ChannelKind.of_name(c) is ChannelKind.PUBLIC),
+                      None)
+        check = plan.payload.check_wire(entry.data, public_channel=public)
+        if not check.ok:
+            return f"refused: payload no longer matches the contract: {_detail(check.findings)}"
         return None
 
     def close(self) -> None:
@@ -611,6 +609,11 @@ class Emitter:
             fields["error"] = redact_text(str(fields["error"]), self._secrets)
         log.log(level, "emit %s %s", result.outcome.value,
                 json.dumps(fields, separators=(",", ":"), default=str), extra={"rt": fields})
+
+
+def _detail(findings: list[Finding]) -> str:
+    """Join findings into one line: `path: message; ...`."""
+    return "; ".join(f"{f.path}: {f.message}" if f.path else f.message for f in findings)
 
 
 class Batch:

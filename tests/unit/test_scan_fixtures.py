@@ -67,10 +67,10 @@ def test_seed000_wrong_variant_findings_spelled_out(contract: Contract) -> None:
         ("payload-sensitive-public", "backend/bookings/views.py", 21),
         ("payload-unknown-field", "backend/bookings/views.py", 21),
         ("public-with-auth", "frontend/src/BookingStatusPage.jsx", 19),
-        ("unknown-channel", "backend/bookings/views.py", 15),
-        ("unknown-channel", "frontend/src/BookingStatusPage.jsx", 19),
+        ("wrong-channel-name", "backend/bookings/views.py", 15),
+        ("wrong-channel-name", "frontend/src/BookingStatusPage.jsx", 19),
     ]
-    channel = next(f for f in result.findings if f.rule == "unknown-channel")
+    channel = next(f for f in result.findings if f.rule == "wrong-channel-name")
     assert channel.fix == "did you mean `private-booking-{booking_id}`?"
     assert "booking.{*}" in channel.message
     assert (channel.line, channel.column) == (15, 9)
@@ -88,7 +88,7 @@ def test_contract_correct_variants_are_clean(contract: Contract, tree: str) -> N
 def test_wrong_event_name_suggests_the_contract_event(contract: Contract) -> None:
     """`message-received` is reported with "did you mean `new-staff-message`?"."""
     result = run(contract, "seed001/wrong")
-    finding = next(f for f in result.findings if f.rule == "unknown-event")
+    finding = next(f for f in result.findings if f.rule == "wrong-event-name")
     assert finding.fix == "did you mean `new-staff-message`?"
     assert (finding.file, finding.line, finding.column) == ("frontend/src/GuestChat.jsx", 13, 18)
 

@@ -40,14 +40,14 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(runner: CliRunner) -> No
     jsonschema.Draft4Validator(schema).validate(log)
     run = log["runs"][0]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert "unknown-channel" in rule_ids and "public-with-auth" in rule_ids
-    first = next(r for r in run["results"] if r["ruleId"] == "unknown-channel")
+    assert "wrong-channel-name" in rule_ids and "public-with-auth" in rule_ids
+    first = next(r for r in run["results"] if r["ruleId"] == "wrong-channel-name")
     location = first["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "backend/bookings/views.py",
                                             "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 15, "startColumn": 9}
     assert first["level"] == "error"
-    assert rule_ids[first["ruleIndex"]] == "unknown-channel"
+    assert rule_ids[first["ruleIndex"]] == "wrong-channel-name"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
 
 
@@ -58,7 +58,7 @@ def test_junit_has_one_testcase_per_rule(runner: CliRunner) -> None:
     suite = ElementTree.fromstring(out).find("testsuite")
     assert suite is not None
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert cases["unknown-channel"].find("failure") is not None
+    assert cases["wrong-channel-name"].find("failure") is not None
     assert cases["unknown-event"].find("failure") is None
     missing = cases["payload-missing-field"]
     assert missing.find("failure") is None and missing.find("system-out") is not None

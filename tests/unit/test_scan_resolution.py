@@ -129,7 +129,7 @@ def test_envelope_event_type_is_checked(tmp_path: Path) -> None:
     '''})
     result = scan([tmp_path], contract, parse_config(QUIET), root=tmp_path)
     assert [(f.rule, f.line) for f in result.findings] == [
-        ("unknown-event", 7), ("payload-unknown-field", 9)]
+        ("unknown-variant", 7), ("payload-unknown-field", 9)]
     assert "did you mean `message_deleted`?" in (result.findings[0].fix or "")
 
 
