@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -17,24 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal, NoReturn, Protocol
 
-from hotelmate_rt.contracts import (
-    Channel,
-    ChannelKind,
-    Contract,
-    Event,
-    Finding,
-    NameStatus,
-    PayloadRules,
-    payload_rules,
-    resolve_channel,
-    resolve_event,
-)
-from hotelmate_rt.contracts.limits import (
-    CHANNEL_NAME_CHARS,
-    MAX_CHANNEL_NAME,
-    MAX_CHANNELS_PER_TRIGGER,
-    MAX_EVENTS_PER_BATCH,
-)
+from hotelmate_rt.contracts import ChannelKind, Contract, Finding, NameStatus, resolve_channel
+from hotelmate_rt.contracts.limits import MAX_CHANNELS_PER_TRIGGER, MAX_EVENTS_PER_BATCH
 from hotelmate_rt.errors import (
     DeliveryError,
     ParameterError,
@@ -48,21 +31,9 @@ from .deadletter import DeadEvent, DeadLetterFile
 from .policy import Attempted, RetryPolicy, call_with_retry
 from .results import EmitResult, Outcome
 from .transports import PusherTransport, Transport, WireEvent
+from .validation import EventPlan, EventValidation, Prepared, Refused
 
 log = logging.getLogger("hotelmate_rt.emit")
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A validated event in wire form: its rendered channels and the encoded JSON data."""
-
-    event: str
-    channels: tuple[str, ...]
-    data: str
-    ids: dict[str, str]
-    socket_id: str | None = None
 
 
 class Observer(Protocol):
@@ -96,18 +67,6 @@ def remove_observer(observer: Observer) -> None:
     with _OBSERVERS_LOCK:
         if observer in _OBSERVERS:
             _OBSERVERS.remove(observer)
-
-
-@dataclass(slots=True)
-class _Plan:
-    """Per-event data computed once: its channels, their parameters, whether any is public, and
-    how its payloads are checked (the contract resolution API's rules for this target)."""
-
-    event: Event
-    channels: tuple[Channel, ...]
-    params: tuple[str, ...]
-    public: bool
-    payload: PayloadRules
 
 
 @dataclass(slots=True)
@@ -162,10 +121,8 @@ class Emitter:
         self.defer = defer
         self.using = using
         self.lanes = max(1, lanes)
-        self.target = target
         self.max_payload_bytes = contract.target(target).max_payload_bytes
-        self._patterns = {name: re.compile(p) for name, p in contract.patterns.items()}
-        self._plans: dict[str, _Plan] = {}
+        self._validation = EventValidation(contract, target)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         secret = getattr(getattr(transport, "_inner", None), "secret", None)
@@ -185,42 +142,9 @@ class Emitter:
 
     # -- validation ------------------------------------------------------------------------
 
-    def _plan(self, event: str) -> _Plan:
-        """Return (and cache) the per-event plan, raising UnknownName for any non-canonical name."""
-        plan = self._plans.get(event)
-        if plan is None:
-            name = resolve_event(self.contract, event)
-            if name.event is None or name.status is not NameStatus.CANONICAL:
-                raise UnknownName(name.problem)
-            ev = name.event
-            channels = tuple(self.contract.channel(c) for c in ev.channels)
-            params = tuple(dict.fromkeys(p for c in channels for p in c.template.parameters))
-            plan = _Plan(ev, channels, params, any(c.public_readable for c in channels),
-                         payload_rules(self.contract, ev, self.target))
-            self._plans[event] = plan
-        return plan
-
-    def _render(self, event: str, channel: Channel, values: Mapping[str, str]) -> str:
-        """Render a channel name from checked values; on any doubt let the contract explain."""
-        try:
-            name = channel.template.text.format_map(values)
-        except KeyError:
-            name = ""
-        if not name or len(name) > MAX_CHANNEL_NAME:
-            try:
-                return channel.template.render(values, self.contract.patterns)
-            except ParameterError as exc:
-                raise ParameterError(f"{event} on {channel.id}: {exc}") from None
-        return name
-
-    def _check_value(self, event: str, name: str, value: str) -> None:
-        """Check one channel parameter against its pattern and Pusher's channel characters."""
-        pattern = self._patterns.get(name)
-        if (pattern is not None and not pattern.fullmatch(value)) or \
-                not CHANNEL_NAME_CHARS.fullmatch(value):
-            shown = pattern.pattern if pattern is not None else "Pusher channel characters"
-            raise ParameterError(f"{event}: {name}={value!r} does not look like a {name} "
-                                 f"(pattern {shown})")
+    def _plan(self, event: str) -> EventPlan:
+        """Return the per-event plan (UnknownName for any name that is not canonical)."""
+        return self._validation.plan(event)
 
     def prepare(self, event: str, data: Any, *, only: Sequence[str] = (),
                 socket_id: str | None = None, **params: Any) -> Prepared:
@@ -229,39 +153,10 @@ class Emitter:
         Channel parameters come from `params`, falling back to top-level fields of `data` of
         the same name (`booking_id`, `room_number`); a conflict between the two is an error.
         """
-        plan = self._plan(event)
-        channels = plan.channels
-        if only:
-            unknown = [c for c in only if c not in plan.event.channels]
-            if unknown:
-                raise UnknownName(f"event {event!r} is not carried by {', '.join(unknown)}; "
-                                  f"it is carried by {', '.join(plan.event.channels)}")
-            channels = tuple(c for c in channels if c.id in only)
-        ids: dict[str, str] = {}
-        for name in plan.params:
-            value = params.get(name)
-            from_data = data.get(name) if isinstance(data, dict) else None
-            if value is None or value == "":
-                if from_data is None:
-                    continue
-                value = from_data
-            elif from_data is not None and str(from_data) != str(value):
-                raise ParameterError(f"{event}: {name}={value!r} but the payload says "
-                                     f"{name}={from_data!r}")
-            text = str(value)
-            self._check_value(event, name, text)
-            ids[name] = text
-        extra = [k for k in params if k not in plan.params]
-        if extra:
-            raise ParameterError(f"{event} takes no parameter {', '.join(sorted(extra))}; its "
-                                 f"channels need {', '.join(plan.params) or 'none'}")
-        names = tuple(self._render(event, c, ids) for c in channels)
-        public = next((n for c, n in zip(channels, names, strict=True) if c.public_readable),
-                      None) if plan.public else None
-        check = plan.payload.check_value(data, public_channel=public, encode=_dumps)
-        if check.text is None or check.encoding or check.content:
-            self._refuse(event, names, data, check.findings)
-        return Prepared(event, names, check.text, ids, socket_id)
+        try:
+            return self._validation.prepare(event, data, only, socket_id, params)
+        except Refused as refused:
+            self._refuse(event, refused.channels, data, refused.findings)
 
     def _refuse(self, event: str, channels: tuple[str, ...], data: Any,
                 findings: list[Finding]) -> NoReturn:
