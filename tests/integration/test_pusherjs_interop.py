@@ -16,12 +16,12 @@ from typing import Any, NamedTuple
 import pytest
 
 from hotelmate_rt.auth import Principal
-from hotelmate_rt.contracts import Contract, VerdictKind, judge, load_contract
+from hotelmate_rt.contracts import Contract, VerdictKind, judge
 from hotelmate_rt.emitters import Emitter, PusherTransport
 from hotelmate_rt.testing.auth_server import AuthServer, ServedRequest
 from hotelmate_rt.testing.soketi import SoketiError, SoketiServer, find_node_modules
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("pusherjs_client.js")
 HOTEL = "hotel-paradise"
 OWN = "BK-2025-0002"
@@ -172,12 +172,6 @@ def node() -> NodeSetup:
     # require("pusher-js") walks up from the script to the repository's node_modules; NODE_PATH
     # covers a node_modules found elsewhere (HOTELMATE_RT_NODE_MODULES).
     return NodeSetup(found, {**os.environ, "NODE_PATH": str(node_modules)})
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The repository's contract."""
-    return load_contract(ROOT / "channels.yaml")
 
 
 @pytest.fixture

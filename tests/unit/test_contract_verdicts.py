@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from hotelmate_rt.contracts import VerdictKind, judge, load_contract
+from hotelmate_rt.contracts import VerdictKind, judge
+from tests.helpers import CHECKED_IN, shipped_contract
 
-CONTRACT = load_contract(Path(__file__).resolve().parents[2] / "channels.yaml")
-CHECKED_IN = {"booking_id": "BK-2025-0002", "status": "IN_HOUSE", "room_number": "101",
-              "checked_in_at": "2025-11-22T14:30:00Z"}
+CONTRACT = shipped_contract()
 
 
 def kinds(channel: str, event: str, data: object) -> list[str]:

@@ -11,11 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from hotelmate_rt.cli.app import app
+from tests.helpers import CONTRACT_PATH, FIXTURES
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 SEED000 = FIXTURES / "scan" / "seed000" / "wrong"
-CONTRACT = ROOT / "channels.yaml"
+CONTRACT = CONTRACT_PATH
 
 
 @pytest.fixture
