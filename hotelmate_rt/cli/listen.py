@@ -260,7 +260,8 @@ def run_session(args: SessionArgs, fmt: Format, contract_path: Path | None,
             _error(str(exc), fmt)
     renderer = REPORTER.open(fmt)
     error: HotelmateRtError | None = None
-    renderer.begin(args.audience or "explicit channels", probe)
+    renderer.begin(args.audience or "explicit channels", [c.name for c in probe.plan.channels],
+                   probe.summary)
     try:
         for event in probe.events():
             if writer is not None:

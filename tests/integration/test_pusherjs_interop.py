@@ -287,7 +287,7 @@ def test_seed_000_public_booking_channel_never_runs_auth(
     verdict = judge(contract, got["channel"], got["event"], got["data"])
     assert not verdict.ok
     assert verdict.channel_id == "guest-booking"
-    renamed = [f for f in verdict.findings if f.kind is VerdictKind.DEPRECATED_NAME]
+    renamed = [f for f in verdict.findings if f.kind is VerdictKind.WRONG_CHANNEL_NAME]
     assert [f.replacement for f in renamed] == [f"private-booking-{OWN}"], verdict.to_dict()
     assert "wrong" in renamed[0].message
     assert VerdictKind.SENSITIVE_EXPOSED in verdict.kinds, verdict.to_dict()

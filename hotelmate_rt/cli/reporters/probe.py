@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from hotelmate_rt.contracts import Verdict, VerdictKind
 from hotelmate_rt.rules import Level
 
 if TYPE_CHECKING:
-    from hotelmate_rt.probes import Probe, ProbeEvent, ProbeSummary
+    from hotelmate_rt.probes import ProbeEvent, ProbeSummary
 
 MAX_LINES_PER_SECOND = 25
 _LEVEL_STYLE = {Level.NOTE: "green", Level.WARNING: "yellow", Level.ERROR: "red"}
@@ -59,7 +60,7 @@ class NdjsonRenderer:
         """Write to `sink`."""
         self.sink = sink
 
-    def begin(self, who: str, probe: Probe) -> None:
+    def begin(self, who: str, channels: Sequence[str], summary: ProbeSummary) -> None:
         """Nothing precedes the first event."""
 
     def show(self, event: ProbeEvent) -> None:
@@ -80,18 +81,17 @@ class TextRenderer:
     def __init__(self, sink: Sink) -> None:
         """Write to `sink` (a live status line is added on a terminal)."""
         self.console = sink.console()
-        self.probe: Probe | None = None
+        self.summary: ProbeSummary | None = None
         self._window = 0.0
         self._lines = 0
         self._held: Counter[str] = Counter()
         self._held_events = 0
         self._live: Any = None
 
-    def begin(self, who: str, probe: Probe) -> None:
-        """Print who listens where and start the status line (on a terminal)."""
-        self.probe = probe
-        channels = ", ".join(c.name for c in probe.plan.channels)
-        self.console.print(f"[bold]listening as {escape(who)}[/] on {escape(channels)}")
+    def begin(self, who: str, channels: Sequence[str], summary: ProbeSummary) -> None:
+        """Print who listens where and start the status line (counts from `summary`)."""
+        self.summary = summary
+        self.console.print(f"[bold]listening as {escape(who)}[/] on {escape(', '.join(channels))}")
         if self.console.is_terminal:
             from rich.live import Live
 
@@ -103,8 +103,8 @@ class TextRenderer:
         """Render the status line: counts so far."""
         from rich.text import Text
 
-        assert self.probe is not None
-        s = self.probe.summary
+        s = self.summary
+        assert s is not None
         return Text(f"… {s.events} event(s), {s.violations} violation(s), {len(s.gaps)} gap(s)",
                     style="dim")
 
