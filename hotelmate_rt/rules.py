@@ -11,6 +11,12 @@ one enum of its rule ids, declared next to the logic that reports them:
 SARIF and JSON); `.level`, `.summary` (the title: `str.title` is taken) and `.help` carry the
 metadata; `ScanRule.lookup(text)` turns user input (configuration keys, suppression comments)
 into a member or raises `UnknownRule` with a "did you mean".
+
+The registries (each enum is the documentation of its ids):
+- `hotelmate_rt.contracts.resolve.VerdictKind`: what a judged event's findings say (judge, the
+  Emitter's refusals, the probe, `check`).
+- `hotelmate_rt.contracts.lint.LintRule`: what `contract lint` reports about the contract itself.
+- `hotelmate_rt.scan.rules.ScanRule`: what `scan` reports about backend and frontend code.
 """
 
 from __future__ import annotations
@@ -20,6 +26,23 @@ import enum
 from typing import Any, Self
 
 from hotelmate_rt.errors import ConfigError
+
+
+class Level(enum.StrEnum):
+    """How much a finding matters: errors and warnings count toward a failure; off hides it."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+    OFF = "off"
+
+    @property
+    def rank(self) -> int:
+        """Order levels for threshold comparisons (off lowest, error highest)."""
+        return _RANKS[self.value]
+
+
+_RANKS = {"off": 0, "note": 1, "warning": 2, "error": 3}
 
 
 class UnknownRule(ConfigError):

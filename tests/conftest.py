@@ -1,4 +1,4 @@
-"""Shared fixtures: a real soketi server started on a free port, and a free-port helper."""
+"""Shared fixtures: the shipped contract, a real soketi server on a free port, a free port."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.testing.soketi import SoketiError, SoketiServer, find_node_modules
 from hotelmate_rt.testing.soketi import free_port as _free_port
+
+from .helpers import shipped_contract
 
 # The pusher SDK only accepts numeric app ids (pusher.util.app_id_re), as hosted Pusher issues.
 TEST_APP_ID = "4242"
@@ -35,6 +38,12 @@ def _start(server: SoketiServer) -> SoketiServer:
         return server.start()
     except SoketiError as exc:
         pytest.fail(f"soketi failed to start: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    """The repository's channels.yaml, loaded once (tests/helpers.py: shipped_contract)."""
+    return shipped_contract()
 
 
 @pytest.fixture

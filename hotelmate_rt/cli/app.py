@@ -19,6 +19,21 @@ app = typer.Typer(
 app.add_typer(contract.app, name="contract")
 
 
+def _show_version(value: bool) -> None:
+    """Print `hotelmate-rt VERSION` and exit (the version comes from the package metadata)."""
+    if value:
+        from hotelmate_rt import __version__
+
+        sys.stdout.write(f"hotelmate-rt {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_show_version,
+                                       is_eager=True, help="Show the version and exit.")) -> None:
+    """Contract-driven checks for HotelMate's realtime (Pusher) layer."""
+
+
 def _register_optional() -> None:
     """Attach the command modules that exist (each one registers itself on `app`)."""
     import importlib

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
+
+from .output import JsonOption, Sink, escape
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,7 +28,8 @@ class ExitCode(enum.IntEnum):
 ContractOption = typer.Option(
     None, "--contract", "-c", envvar="HOTELMATE_RT_CONTRACT",
     help="Contract file [default: ./channels.yaml; env HOTELMATE_RT_CONTRACT].")
-JsonOption = typer.Option(False, "--json", help="Write JSON for machines instead of a table.")
+__all__ = ["ContractOption", "ExitCode", "JsonOption", "fail", "load", "print_error",
+           "print_json", "print_ndjson", "stderr", "stdout"]
 
 
 def stdout() -> Console:
@@ -46,23 +48,25 @@ def stderr() -> Console:
 
 def fail(message: str, code: ExitCode = ExitCode.USAGE, hint: str = "") -> NoReturn:
     """Print a one-line error (and a hint) to stderr and exit with a code; never a traceback."""
-    console = stderr()
-    console.print(f"[bold red]error:[/] {_escape(message)}")
-    if hint:
-        console.print(f"[dim]hint:[/] {_escape(hint)}")
+    print_error(stderr(), message, hint)
     raise typer.Exit(int(code))
+
+
+def print_error(console: Console, message: str, hint: str = "") -> None:
+    """Print the error line (and hint line) every command shows for an expected failure."""
+    console.print(f"[bold red]error:[/] {escape(message)}")
+    if hint:
+        console.print(f"[dim]hint:[/] {escape(hint)}")
 
 
 def print_json(data: Any) -> None:
     """Write one JSON document to stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-    sys.stdout.flush()
+    Sink(sys.stdout).json(data)
 
 
 def print_ndjson(data: Any) -> None:
     """Write one JSON line to stdout and flush (for streams)."""
-    sys.stdout.write(json.dumps(data, separators=(",", ":"), default=str) + "\n")
-    sys.stdout.flush()
+    Sink(sys.stdout).ndjson(data)
 
 
 def load(path: Path | None, json_errors: bool = False) -> Contract:
@@ -78,12 +82,5 @@ def load(path: Path | None, json_errors: bool = False) -> Contract:
         else:
             console = stderr()
             for problem in exc.problems:
-                console.print(f"[bold red]error:[/] {_escape(str(problem))}")
+                console.print(f"[bold red]error:[/] {escape(str(problem))}")
         raise typer.Exit(int(ExitCode.USAGE)) from None
-
-
-def _escape(text: str) -> str:
-    """Escape rich markup in user-controlled text."""
-    from rich.markup import escape
-
-    return escape(text)

@@ -39,9 +39,9 @@ def main() -> int:
     try:
         return _scene(console)
     except (SoketiError, HotelmateRtError) as exc:
-        from .listen import _esc
+        from .output import escape
 
-        console.print(f"[bold red]demo failed:[/] {_esc(str(exc))}")
+        console.print(f"[bold red]demo failed:[/] {escape(str(exc))}")
         return 2
 
 
@@ -66,7 +66,8 @@ def _scene(console: Any) -> int:
     from hotelmate_rt.testing.auth_server import AuthServer
     from hotelmate_rt.testing.soketi import SoketiServer
 
-    from .listen import _esc, _finding_lines, _verdict_line
+    from .output import escape
+    from .reporters.probe import finding_lines, verdict_line
 
     contract = load_contract()
     guest_token, staff_token = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
@@ -116,12 +117,12 @@ def _scene(console: Any) -> int:
             if isinstance(item, HotelmateRtError):
                 raise item
             if isinstance(item, Judged):
-                console.print(f"{tag} {_verdict_line(item.verdict, item.at)}")
-                for line in _finding_lines(item.verdict):
+                console.print(f"{tag} {verdict_line(item.verdict, item.at)}")
+                for line in finding_lines(item.verdict):
                     console.print(f"      {line}")
             elif isinstance(item, Subscribed):
                 subscribed[who] += 1
-                console.print(f"{tag} [dim]subscribed {_esc(item.channel)}[/]")
+                console.print(f"{tag} [dim]subscribed {escape(item.channel)}[/]")
 
         deadline = time.monotonic() + WAIT
         while any(subscribed[w] < expected[w] for w in expected):

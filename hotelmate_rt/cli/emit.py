@@ -8,7 +8,10 @@ from typing import Any
 
 import typer
 
-from .common import ContractOption, ExitCode, JsonOption, fail, load, print_json, stderr, stdout
+from .common import ContractOption, ExitCode, fail, load
+from .output import Format, JsonOption, choose_format, format_option
+
+FORMATS = (Format.TEXT, Format.JSON)
 
 
 def _quiet_library_log() -> None:
@@ -55,14 +58,18 @@ def emit_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show channels; send nothing."),
     timeout: float = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds."),
     contract_path: Path | None = ContractOption,
+    output_format: str = format_option(FORMATS),
     as_json: bool = JsonOption,
 ) -> None:
     """Send one contract-checked event to the server in PUSHER_URL / PUSHER_* (exit 1 if refused)."""
     from hotelmate_rt.emitters import Emitter, PusherTransport, RecordingTransport, RetryPolicy
     from hotelmate_rt.errors import ConfigError, DeliveryError, PayloadRejected
 
+    from .reporters.emit import REPORTER, EmitReport
+
+    fmt = choose_format(output_format, as_json, REPORTER.formats)
     _quiet_library_log()
-    contract = load(contract_path, json_errors=as_json)
+    contract = load(contract_path, json_errors=fmt is Format.JSON)
     params = _parse_params(param)
     payload = _parse_data(data)
     transport: Any
@@ -75,58 +82,49 @@ def emit_command(
             fail(str(exc), hint="e.g. PUSHER_URL=http://KEY:SECRET@127.0.0.1:6001/apps/APP_ID")
     emitter = Emitter(contract, transport, target=target, strict=True, dead_letter=False,
                       defer=False, retry=RetryPolicy(attempts=3, deadline=timeout * 3))
+    report: EmitReport
+    code = ExitCode.OK
     try:
         prepared = emitter.prepare(event, payload, only=tuple(only), **params)
-    except PayloadRejected as exc:
-        findings = [f.to_dict() for f in exc.findings]  # type: ignore[attr-defined]
-        if as_json:
-            print_json({"ok": False, "event": event, "outcome": "refused", "findings": findings})
+        if dry_run:
+            report = {"ok": True, "event": event, "outcome": "valid", "dry_run": True,
+                      "channels": list(prepared.channels),
+                      "bytes": len(prepared.data.encode("utf-8"))}
         else:
-            console = stderr()
-            console.print(f"[bold red]refused:[/] {event} was not sent")
-            for finding in findings:
-                where = f"{finding['path']}: " if finding.get("path") else ""
-                console.print(f"  {finding['kind']}: {where}{finding['message']}", markup=False)
-        raise typer.Exit(int(ExitCode.FINDINGS)) from None
-    outcome: dict[str, Any]
-    if dry_run:
-        outcome = {"ok": True, "event": event, "outcome": "valid", "channels": list(prepared.channels),
-                   "bytes": len(prepared.data.encode("utf-8")), "dry_run": True}
-    else:
-        try:
-            result = emitter.emit(event, payload, only=tuple(only), **params)
-        except DeliveryError as exc:
-            if as_json:
-                print_json({"ok": False, "event": event, "outcome": "failed", "error": str(exc)})
-                raise typer.Exit(int(ExitCode.USAGE)) from None
-            fail(str(exc), hint=f"server: {transport.target_url}")
-        finally:
-            emitter.close()
-        outcome = {"ok": True, **result.to_dict()}
-    if as_json:
-        print_json(outcome)
-        return
-    console = stdout()
-    verb = "valid (dry run), would go to" if dry_run else f"sent (attempts: {outcome['attempts']}) to"
-    console.print(f"[green]{event}[/] {verb}:", markup=True)
-    for channel in outcome["channels"]:
-        console.print(f"  {channel}", markup=False)
+            report = {"ok": True, **emitter.emit(event, payload, only=tuple(only),
+                                                 **params).to_dict()}
+    except PayloadRejected as exc:
+        code = ExitCode.FINDINGS
+        report = {"ok": False, "event": event, "outcome": "refused",
+                  "findings": [f.to_dict() for f in exc.findings]}  # type: ignore[attr-defined]
+    except DeliveryError as exc:
+        code = ExitCode.USAGE
+        report = {"ok": False, "event": event, "outcome": "failed", "error": str(exc),
+                  "server": transport.target_url}
+    finally:
+        emitter.close()
+    REPORTER.write(report, fmt)
+    raise typer.Exit(int(code))
 
 
 def replay_command(
     path: Path = typer.Argument(..., help="Dead-letter JSONL file written by the emitter."),
     timeout: float = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds."),
     contract_path: Path | None = ContractOption,
+    output_format: str = format_option(FORMATS),
     as_json: bool = JsonOption,
 ) -> None:
     """Resend every dead-lettered event; what still fails stays in the file (exit 1 if any)."""
     from hotelmate_rt.emitters import Emitter, PusherTransport, RetryPolicy
     from hotelmate_rt.errors import ConfigError
 
+    from .reporters.replay import REPORTER
+
+    fmt = choose_format(output_format, as_json, REPORTER.formats)
     _quiet_library_log()
     if not path.exists():
         fail(f"{path} does not exist")
-    contract = load(contract_path, json_errors=as_json)
+    contract = load(contract_path, json_errors=fmt is Format.JSON)
     try:
         transport = PusherTransport.from_env(timeout=timeout)
     except ConfigError as exc:
@@ -139,15 +137,7 @@ def replay_command(
         fail(str(exc))
     finally:
         emitter.close()
-    if as_json:
-        print_json(report.to_dict())
-    else:
-        console = stdout()
-        console.print(f"resent {len(report.resent)}, still failing {len(report.remaining)} "
-                      f"({report.path})", markup=False)
-        for entry in report.remaining:
-            console.print(f"  {entry.event} {', '.join(entry.channels)}: {entry.error}",
-                          markup=False)
+    REPORTER.write(report, fmt)
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FINDINGS))
 
 

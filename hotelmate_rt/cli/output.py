@@ -7,6 +7,9 @@ supports to a render function. Commands never branch on the format themselves:
     fmt = choose_format(output_format, as_json, REPORTER.formats)
     REPORTER.write(result, fmt, output)
 
+Streams (the probe's events) declare a `StreamReporter` instead: one renderer class per format,
+whose `begin` / `show` / `end` run as the stream goes.
+
 Adding an output format means adding a `Format` member (if new) and one render function in the
 reporter of each result type that supports it.
 """
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Format(enum.StrEnum):
@@ -113,6 +117,11 @@ class Sink:
                            width=120)
         return Console(file=self.stream, highlight=False, soft_wrap=True)
 
+    @staticmethod
+    def stderr() -> Sink:
+        """Return a sink on stderr, for what people read as a diagnostic (a refusal)."""
+        return Sink(sys.stderr)
+
 
 Render = Callable[[R, Sink], None]
 
@@ -142,3 +151,20 @@ class Reporter(Generic[R]):
                 render(result, Sink(handle, to_file=True))
         except OSError as exc:
             fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+class StreamReporter(Generic[T]):
+    """The renderers of one stream type, one class per format: each shows items as they come."""
+
+    def __init__(self, renderers: Mapping[Format, Callable[[Sink], T]]) -> None:
+        """Declare the renderer factories; the first one is the default format."""
+        self.renderers = dict(renderers)
+
+    @property
+    def formats(self) -> list[Format]:
+        """The formats this stream can be written in (default first)."""
+        return list(self.renderers)
+
+    def open(self, fmt: Format) -> T:
+        """Return the renderer of `fmt`, writing to stdout."""
+        return self.renderers[fmt](Sink(sys.stdout))

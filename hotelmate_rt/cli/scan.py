@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import ContractOption, ExitCode, _escape, fail, load, print_json, stderr, stdout
+from .common import ContractOption, ExitCode, fail, load, stderr
+from .output import Format, JsonOption, choose_format, format_option
 
 if TYPE_CHECKING:
+    from hotelmate_rt.contracts import Contract
     from hotelmate_rt.scan import ScanConfig, ScanResult
 
-FORMATS = ("text", "json", "sarif", "junit")
+FORMATS = (Format.TEXT, Format.JSON, Format.SARIF, Format.JUNIT, Format.GITHUB)
 FAIL_ON = ("error", "warning", "never")
 
 
@@ -27,8 +29,7 @@ def scan_command(
     paths: list[Path] | None = typer.Argument(
         None, help="Files or directories to scan [default: `include` from pyproject, else .]."),
     contract_path: Path | None = ContractOption,
-    output_format: str = typer.Option(
-        "text", "--format", "-f", help="text (for people), json, sarif or junit."),
+    output_format: str = format_option(FORMATS),
     fail_on: str = typer.Option(
         "error", "--fail-on", help="Exit 1 on findings at or above: error, warning or never."),
     output: Path | None = typer.Option(
@@ -38,15 +39,14 @@ def scan_command(
     root: Path | None = typer.Option(
         None, "--root", help="Repository root for relative paths [default: the pyproject.toml's "
         "directory, else the current directory]."),
-    as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
+    as_json: bool = JsonOption,
 ) -> None:
     """Scan Python and JS/TS code for Pusher channel/event names and check them (exit 0/1/2)."""
     from hotelmate_rt.scan import ConfigError, find_pyproject, load_config
 
-    if as_json:
-        output_format = "json"
-    if output_format not in FORMATS:
-        fail(f"unknown --format {output_format!r}", hint=f"use one of: {', '.join(FORMATS)}")
+    from .reporters.scan import REPORTER, ScanReport
+
+    fmt = choose_format(output_format, as_json, REPORTER.formats)
     if fail_on not in FAIL_ON:
         fail(f"unknown --fail-on {fail_on!r}", hint=f"use one of: {', '.join(FAIL_ON)}")
     start = paths[0] if paths else Path.cwd()
@@ -66,20 +66,21 @@ def scan_command(
         fail(f"no such file or directory: {', '.join(missing)}")
     if contract_path is None and config.contract:
         contract_path = (pyproject.parent if pyproject else base) / config.contract
-    contract = load(contract_path, json_errors=output_format == "json")
-    result = _run(targets, contract, config, base)
-    _render(result, config, output_format, fail_on, output)
-    raise typer.Exit(int(ExitCode.FINDINGS if result.fails(fail_on) else ExitCode.OK))
+    contract = load(contract_path, json_errors=fmt is Format.JSON)
+    report = ScanReport(_run(targets, contract, config, base), config, fail_on)
+    REPORTER.write(report, fmt, output)
+    raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FINDINGS))
 
 
-def _run(targets: list[Path], contract: object, config: ScanConfig, base: Path) -> ScanResult:
+def _run(targets: list[Path], contract: Contract, config: ScanConfig, base: Path) -> ScanResult:
     """Run the scan with a progress bar on an interactive terminal (never in CI)."""
+    from hotelmate_rt.errors import ConfigError
     from hotelmate_rt.scan import scan
 
     interactive = sys.stderr.isatty() and not os.environ.get("CI")
     try:
         if not interactive:
-            return scan(targets, contract, config, root=base)  # type: ignore[arg-type]
+            return scan(targets, contract, config, root=base)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
@@ -90,74 +91,8 @@ def _run(targets: list[Path], contract: object, config: ScanConfig, base: Path) 
                 """Advance the progress bar."""
                 bar.update(task, completed=done, total=total)
 
-            return scan(targets, contract, config, root=base,  # type: ignore[arg-type]
-                        progress=progress)
+            return scan(targets, contract, config, root=base, progress=progress)
+    except ConfigError as exc:
+        fail(str(exc))
     except (OSError, RecursionError, ValueError) as exc:
         fail(f"scan failed: {exc}")
-
-
-def _render(result: ScanResult, config: ScanConfig, output_format: str, fail_on: str,
-            output: Path | None) -> None:
-    """Write the report in the chosen format to stdout or --output."""
-    import json
-
-    from hotelmate_rt.scan.formats import to_junit, to_sarif
-
-    levels = {rule: config.level(rule) for rule in config.severity}
-    text: str | None = None
-    if output_format == "json":
-        data = {"ok": not result.fails(fail_on), "fail_on": fail_on, **result.to_dict()}
-        if output is None:
-            print_json(data)
-            return
-        text = json.dumps(data, indent=2) + "\n"
-    elif output_format == "sarif":
-        text = json.dumps(to_sarif(result, levels), indent=2) + "\n"
-    elif output_format == "junit":
-        text = to_junit(result, fail_on, levels)
-    if text is not None:
-        if output is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            try:
-                output.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                fail(f"cannot write {output}: {exc.strerror or exc}")
-        return
-    _human(result, fail_on, output)
-
-
-def _human(result: ScanResult, fail_on: str, output: Path | None) -> None:
-    """Print findings grouped by file, then skipped files, unresolved sites and a summary."""
-    from rich.console import Console
-
-    handle = open(output, "w", encoding="utf-8") if output is not None else None  # noqa: SIM115
-    try:
-        console = Console(file=handle, highlight=False, soft_wrap=True) if handle else stdout()
-        current = None
-        for finding in result.findings:
-            if finding.file != current:
-                current = finding.file
-                console.print(f"\n[bold underline]{_escape(finding.file)}[/]")
-            colour = "red" if finding.level.value == "error" else "yellow"
-            console.print(f"  {finding.line}:{finding.column}  [{colour}]{finding.level.value:7}"
-                          f"[/] [dim]{finding.rule}[/]  {_escape(finding.message)}")
-            if finding.fix:
-                console.print(f"      [cyan]fix:[/] {_escape(finding.fix)}")
-        if result.skipped:
-            console.print(f"\n[bold]Skipped {len(result.skipped)} file(s)[/]")
-            for skip in result.skipped:
-                console.print(f"  {_escape(skip.file)}: {_escape(skip.reason)}")
-        summary = result.summary()
-        console.print(
-            f"\n[bold]{summary['errors']} error(s), {summary['warnings']} warning(s)[/] in "
-            f"{summary['files_seen']} file(s) ({summary['files_parsed']} parsed) - "
-            f"{summary['sites']} site(s), {summary['unresolved_sites']} unresolved, "
-            f"{summary['suppressed']} suppressed, {summary['skipped_files']} skipped, "
-            f"{summary['seconds']:.2f}s")
-        verdict = "[red]FAIL[/]" if result.fails(fail_on) else "[green]ok[/]"
-        console.print(f"{verdict} (--fail-on {fail_on})")
-    finally:
-        if handle is not None:
-            handle.close()

@@ -1,8 +1,8 @@
-"""The contract layer: model, loader, templates, payload schemas, lint, verdicts, export."""
+"""The contract layer: model, loader, templates, payload schemas, resolution, lint, verdicts."""
 
 from .export import describe
 from .limits import Target, channel_name_problem, event_name_problem, payload_bytes
-from .lint import LintFinding, Severity, lint
+from .lint import LintFinding, LintRule, lint
 from .loader import (
     ContractProblem,
     ProblemKind,
@@ -28,14 +28,28 @@ from .model import (
     Transition,
 )
 from .payloads import PayloadValidator, Violation, sensitive_paths
+from .resolve import (
+    ChannelName,
+    EventName,
+    Finding,
+    NameStatus,
+    PayloadCheck,
+    PayloadRules,
+    VerdictKind,
+    payload_rules,
+    resolve_channel,
+    resolve_event,
+)
 from .templates import Template
-from .verdicts import Finding, Verdict, VerdictKind, judge
+from .verdicts import Verdict, judge
 
 __all__ = [
     "Action", "ActionStep", "AliasStatus", "Audience", "Channel", "ChannelAlias", "ChannelKind",
-    "ChannelMatch", "Contract", "ContractProblem", "Event", "EventAlias", "Finding",
-    "LintFinding", "Location", "Parameter", "PayloadValidator", "ProblemKind", "Severity",
-    "StateMachine", "Target", "Template", "Transition", "Verdict", "VerdictKind", "Violation",
-    "channel_name_problem", "default_contract_path", "describe", "event_name_problem", "judge",
-    "lint", "load_contract", "load_contract_text", "payload_bytes", "sensitive_paths",
+    "ChannelMatch", "ChannelName", "Contract", "ContractProblem", "Event", "EventAlias",
+    "EventName", "Finding", "LintFinding", "LintRule", "Location", "NameStatus", "Parameter",
+    "PayloadCheck", "PayloadRules", "PayloadValidator", "ProblemKind", "StateMachine", "Target",
+    "Template", "Transition", "Verdict", "VerdictKind", "Violation", "channel_name_problem",
+    "default_contract_path", "describe", "event_name_problem", "judge", "lint", "load_contract",
+    "load_contract_text", "payload_bytes", "payload_rules", "resolve_channel", "resolve_event",
+    "sensitive_paths",
 ]

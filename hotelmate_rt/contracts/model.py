@@ -230,6 +230,11 @@ class ChannelMatch:
         """Render the canonical name for the same parameters (the 'did you mean')."""
         return self.channel.template.fill(self.params)
 
+    @property
+    def template(self) -> str:
+        """The template the name fits: the alias's when it is one."""
+        return (self.alias or self.channel).template.text
+
 
 @dataclass(slots=True)
 class Contract:
@@ -251,6 +256,7 @@ class Contract:
                                                          compare=False)
     _judge_cache: dict[tuple[str, str, str | None], Any] = field(default_factory=dict,
                                                                 repr=False, compare=False)
+    _resolved: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def patterns(self) -> dict[str, str]:
@@ -275,14 +281,12 @@ class Contract:
 
     def event(self, name: str) -> Event:
         """Return an event by canonical name or raise UnknownName saying what to use instead."""
-        if name in self.events:
-            return self.events[name]
-        alias = self.event_aliases.get(name)
-        if alias is not None:
-            raise UnknownName(
-                f"event {name!r} is {alias.status.value}; use {' / '.join(alias.replaced_by)}"
-            )
-        raise UnknownName(_unknown("event", name, self.events))
+        found = self.events.get(name)
+        if found is not None:
+            return found
+        from .resolve import resolve_event
+
+        raise UnknownName(resolve_event(self, name).problem)
 
     def action(self, name: str) -> Action:
         """Return a fan-out action by name or raise UnknownName."""

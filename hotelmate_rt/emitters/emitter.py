@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -15,16 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
-from hotelmate_rt.contracts import Channel, Contract, Event, Finding, VerdictKind
-from hotelmate_rt.contracts.limits import (
-    CHANNEL_NAME_CHARS,
-    MAX_CHANNEL_NAME,
-    MAX_CHANNELS_PER_TRIGGER,
-    MAX_EVENTS_PER_BATCH,
-)
-from hotelmate_rt.contracts.payloads import sensitive_paths
+from hotelmate_rt.contracts import ChannelKind, Contract, Finding, NameStatus, resolve_channel
+from hotelmate_rt.contracts.limits import MAX_CHANNELS_PER_TRIGGER, MAX_EVENTS_PER_BATCH
 from hotelmate_rt.errors import (
     DeliveryError,
     ParameterError,
@@ -39,21 +32,9 @@ from .deadletter import DeadEvent, DeadLetterFile
 from .policy import Attempted, RetryPolicy, call_with_retry
 from .results import EmitResult, Outcome
 from .transports import PusherTransport, Transport, WireEvent
+from .validation import EventPlan, EventValidation, Prepared, Refused
 
 log = logging.getLogger("hotelmate_rt.emit")
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A validated event in wire form: its rendered channels and the encoded JSON data."""
-
-    event: str
-    channels: tuple[str, ...]
-    data: str
-    ids: dict[str, str]
-    socket_id: str | None = None
 
 
 class Observer(Protocol):
@@ -87,17 +68,6 @@ def remove_observer(observer: Observer) -> None:
     with _OBSERVERS_LOCK:
         if observer in _OBSERVERS:
             _OBSERVERS.remove(observer)
-
-
-@dataclass(slots=True)
-class _Plan:
-    """Per-event data computed once: its channels, their templates, and whether any is public."""
-
-    event: Event
-    channels: tuple[Channel, ...]
-    params: tuple[str, ...]
-    public: bool
-    sensitive: frozenset[str]
 
 
 @dataclass(slots=True)
@@ -153,8 +123,7 @@ class Emitter:
         self.using = using
         self.lanes = max(1, lanes)
         self.max_payload_bytes = contract.target(target).max_payload_bytes
-        self._patterns = {name: re.compile(p) for name, p in contract.patterns.items()}
-        self._plans: dict[str, _Plan] = {}
+        self._validation = EventValidation(contract, target)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         secret = getattr(getattr(transport, "_inner", None), "secret", None)
@@ -175,39 +144,9 @@ class Emitter:
 
     # -- validation ------------------------------------------------------------------------
 
-    def _plan(self, event: str) -> _Plan:
-        """Return (and cache) the per-event plan, raising UnknownName for unknown events."""
-        plan = self._plans.get(event)
-        if plan is None:
-            ev = self.contract.event(event)
-            channels = tuple(self.contract.channel(c) for c in ev.channels)
-            params = tuple(dict.fromkeys(p for c in channels for p in c.template.parameters))
-            plan = _Plan(ev, channels, params, any(c.public_readable for c in channels),
-                         self.contract.sensitive_for(ev))
-            self._plans[event] = plan
-        return plan
-
-    def _render(self, event: str, channel: Channel, values: Mapping[str, str]) -> str:
-        """Render a channel name from checked values; on any doubt let the contract explain."""
-        try:
-            name = channel.template.text.format_map(values)
-        except KeyError:
-            name = ""
-        if not name or len(name) > MAX_CHANNEL_NAME:
-            try:
-                return channel.template.render(values, self.contract.patterns)
-            except ParameterError as exc:
-                raise ParameterError(f"{event} on {channel.id}: {exc}") from None
-        return name
-
-    def _check_value(self, event: str, name: str, value: str) -> None:
-        """Check one channel parameter against its pattern and Pusher's channel characters."""
-        pattern = self._patterns.get(name)
-        if (pattern is not None and not pattern.fullmatch(value)) or \
-                not CHANNEL_NAME_CHARS.fullmatch(value):
-            shown = pattern.pattern if pattern is not None else "Pusher channel characters"
-            raise ParameterError(f"{event}: {name}={value!r} does not look like a {name} "
-                                 f"(pattern {shown})")
+    def _plan(self, event: str) -> EventPlan:
+        """Return the per-event plan (UnknownName for any name that is not canonical)."""
+        return self._validation.plan(event)
 
     def prepare(self, event: str, data: Any, *, only: Sequence[str] = (),
                 socket_id: str | None = None, **params: Any) -> Prepared:
@@ -216,65 +155,17 @@ class Emitter:
         Channel parameters come from `params`, falling back to top-level fields of `data` of
         the same name (`booking_id`, `room_number`); a conflict between the two is an error.
         """
-        plan = self._plan(event)
-        channels = plan.channels
-        if only:
-            unknown = [c for c in only if c not in plan.event.channels]
-            if unknown:
-                raise UnknownName(f"event {event!r} is not carried by {', '.join(unknown)}; "
-                                  f"it is carried by {', '.join(plan.event.channels)}")
-            channels = tuple(c for c in channels if c.id in only)
-        ids: dict[str, str] = {}
-        for name in plan.params:
-            value = params.get(name)
-            from_data = data.get(name) if isinstance(data, dict) else None
-            if value is None or value == "":
-                if from_data is None:
-                    continue
-                value = from_data
-            elif from_data is not None and str(from_data) != str(value):
-                raise ParameterError(f"{event}: {name}={value!r} but the payload says "
-                                     f"{name}={from_data!r}")
-            text = str(value)
-            self._check_value(event, name, text)
-            ids[name] = text
-        extra = [k for k in params if k not in plan.params]
-        if extra:
-            raise ParameterError(f"{event} takes no parameter {', '.join(sorted(extra))}; its "
-                                 f"channels need {', '.join(plan.params) or 'none'}")
-        names = tuple(self._render(event, c, ids) for c in channels)
-        validator = plan.event.validator
-        if validator is not None and not validator.is_valid(data):
-            self._refuse(event, names, data, [
-                Finding(VerdictKind.SCHEMA_VIOLATION, v.message, path=v.path)
-                for v in validator.violations(data)])
         try:
-            encoded = _dumps(data)
-        except (TypeError, ValueError) as exc:
-            self._refuse(event, names, data, [Finding(VerdictKind.NOT_JSON,
-                                                      f"payload is not JSON-serialisable: {exc}")])
-        size = len(encoded) if encoded.isascii() else len(encoded.encode("utf-8"))
-        if size > self.max_payload_bytes:
-            self._refuse(event, names, data, [Finding(
-                VerdictKind.TOO_LARGE,
-                f"payload is {size} bytes (UTF-8 JSON); the limit is {self.max_payload_bytes}")])
-        if plan.public:
-            public = [n for c, n in zip(channels, names, strict=True) if c.public_readable]
-            if public:
-                exposed = sensitive_paths(data, plan.sensitive)
-                if exposed:
-                    self._refuse(event, names, data, [Finding(
-                        VerdictKind.SENSITIVE_EXPOSED,
-                        f"sensitive field {path} would go to public channel {public[0]!r}, "
-                        "readable by anyone with the app key", path=path) for path in exposed])
-        return Prepared(event, names, encoded, ids, socket_id)
+            return self._validation.prepare(event, data, only, socket_id, params)
+        except Refused as refused:
+            self._refuse(event, refused.channels, data, refused.findings)
 
     def _refuse(self, event: str, channels: tuple[str, ...], data: Any,
-                findings: list[Finding]) -> Any:
+                findings: list[Finding]) -> NoReturn:
         """Log, notify observers and raise PayloadRejected with every finding."""
         for observer in list(_OBSERVERS):
             observer.refused(self.contract, event, channels, data, findings)
-        detail = "; ".join(f"{f.path}: {f.message}" if f.path else f.message for f in findings)
+        detail = _detail(findings)
         self._log(logging.WARNING, EmitResult(event, channels, Outcome.REFUSED, error=detail))
         raise PayloadRejected(f"{event} refused: {detail}", list(findings))
 
@@ -433,16 +324,18 @@ class Emitter:
         """Say why a dead-letter entry may not be resent under the current contract, or None."""
         try:
             plan = self._plan(entry.event)
-            data = json.loads(entry.data)
-        except (UnknownName, ValueError) as exc:
+        except UnknownName as exc:
             return f"refused: {exc}"
-        if plan.event.validator is not None and not plan.event.validator.is_valid(data):
-            detail = "; ".join(f"{v.path}: {v.message}" for v in plan.event.validator.violations(data))
-            return f"refused: payload no longer matches the contract: {detail}"
         for channel in entry.channels:
-            match = self.contract.match_channel(channel)
-            if match is None or match.alias is not None or match.channel.id not in plan.event.channels:
+            name = resolve_channel(self.contract, channel)
+            if name.status is not NameStatus.CANONICAL or name.channel is None or \
+                    name.channel.id not in plan.event.channels:
                 return f"refused: {entry.event} is not carried by {channel!r} in the contract"
+        public = next((c for c in entry.channels if ChannelKind.of_name(c) is ChannelKind.PUBLIC),
+                      None)
+        check = plan.payload.check_wire(entry.data, public_channel=public)
+        if not check.ok:
+            return f"refused: payload no longer matches the contract: {_detail(check.findings)}"
         return None
 
     def close(self) -> None:
@@ -613,6 +506,11 @@ class Emitter:
             fields["error"] = redact_text(str(fields["error"]), self._secrets)
         log.log(level, "emit %s %s", result.outcome.value,
                 json.dumps(fields, separators=(",", ":"), default=str), extra={"rt": fields})
+
+
+def _detail(findings: list[Finding]) -> str:
+    """Join findings into one line: `path: message; ...`."""
+    return "; ".join(f"{f.path}: {f.message}" if f.path else f.message for f in findings)
 
 
 class Batch:

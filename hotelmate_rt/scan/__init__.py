@@ -16,10 +16,9 @@ from .model import (
     SiteKind,
     SkippedFile,
 )
-from .rules import RULES, Level, Rule
+from .rules import Level, ScanRule
 
 __all__ = [
-    "RULES",
     "ClientConfig",
     "ConfigError",
     "Coverage",
@@ -27,9 +26,9 @@ __all__ = [
     "Level",
     "Payload",
     "PayloadField",
-    "Rule",
     "ScanConfig",
     "ScanResult",
+    "ScanRule",
     "Side",
     "Site",
     "SiteKind",

@@ -8,16 +8,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hotelmate_rt.contracts import AliasStatus, ChannelKind, Contract, Event
+from hotelmate_rt.contracts import ChannelKind, ChannelName, Contract, Event, NameStatus, resolve_event
+from hotelmate_rt.rules import UnknownRule
 
 from .config import ScanConfig
 from .files import relative
-from .match import ChannelMatcher, TemplateMatch, name_kind
+from .match import ChannelMatcher, name_kind
 from .model import ClientConfig, Coverage, Finding, ScanResult, Side, Site, SiteKind
-from .rules import Level
+from .rules import Level, ScanRule
 from .symbols import Value, display, literal, literal_chars
 
-_SUPPRESS = re.compile(r"(?:#|//)\s*hotelmate-rt:\s*ignore(?:\[([A-Za-z0-9_,\s-]*)\])?")
+_SUPPRESS = re.compile(r"(?:#|//)\s*hotelmate-rt:\s*ignore(?:\[([^\]]*)\])?")
 _PROTOCOL_PREFIXES = ("pusher:", "pusher_internal:")
 
 
@@ -33,7 +34,7 @@ class _Context:
     suppressed: int = 0
     lines: dict[str, list[str]] = field(default_factory=dict)
 
-    def report(self, rule: str, message: str, file: str, line: int, column: int,
+    def report(self, rule: ScanRule, message: str, file: str, line: int, column: int,
                fix: str | None = None, site: Site | None = None) -> None:
         """Add a finding unless its rule is off or a comment suppresses it."""
         level = self.config.level(rule)
@@ -45,7 +46,7 @@ class _Context:
             return
         self.findings.append(Finding(rule, level, message, file, line, column, fix))
 
-    def _suppressed(self, file: str, rule: str, lines: set[int]) -> bool:
+    def _suppressed(self, file: str, rule: ScanRule, lines: set[int]) -> bool:
         """Tell whether `hotelmate-rt: ignore[rule]` is on a line or on a comment line above it."""
         text = self.lines.get(file)
         if text is None:
@@ -68,7 +69,12 @@ class _Context:
 
 def check(result: ScanResult, contract: Contract, config: ScanConfig,
           sources: Mapping[str, bytes]) -> None:
-    """Fill `result.findings` and `result.coverage` from `result.sites`."""
+    """Fill `result.findings` and `result.coverage` from `result.sites`.
+
+    Raises UnknownRule (a ConfigError) naming file:line when a suppression comment names a rule
+    id that does not exist: a typo there would otherwise silently suppress nothing.
+    """
+    check_suppressions(sources)
     ctx = _Context(contract, ChannelMatcher(contract), config, dict(sources))
     coverage = Coverage()
     subscribed: dict[str, list[Value]] = {}
@@ -85,7 +91,7 @@ def check(result: ScanResult, contract: Contract, config: ScanConfig,
         elif site.kind is not SiteKind.CLIENT:
             coverage.frontend_seen = True
         if site.unresolved:
-            ctx.report("unresolved-site", f"{_label(site)} could not be resolved: "
+            ctx.report(ScanRule.UNRESOLVED_SITE, f"{_label(site)} could not be resolved: "
                        f"{site.unresolved}", site.file, site.line, site.column,
                        "Use literal names, or names built in the same file or an imported "
                        "helper, so the scan can follow them.", site)
@@ -108,6 +114,28 @@ def check(result: ScanResult, contract: Contract, config: ScanConfig,
                                                           f.message))
 
 
+def check_suppressions(sources: Mapping[str, bytes]) -> None:
+    """Raise UnknownRule listing every `hotelmate-rt: ignore[...]` comment naming no rule."""
+    problems: list[str] = []
+    for file, data in sorted(sources.items()):
+        if b"hotelmate-rt" not in data:
+            continue
+        for number, line in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+            if "hotelmate-rt" not in line:
+                continue
+            for match in _SUPPRESS.finditer(line):
+                listed = match.group(1)
+                if listed is None:
+                    continue
+                for text in listed.split(",") if listed.strip() else [""]:
+                    try:
+                        ScanRule.lookup(text, "scan rule")
+                    except UnknownRule as exc:
+                        problems.append(f"{file}:{number}: suppression comment: {exc}")
+    if problems:
+        raise UnknownRule("\n".join(problems))
+
+
 def _label(site: Site) -> str:
     """Describe a site in messages."""
     via = f" (through {site.via[0]})" if site.via else ""
@@ -118,71 +146,68 @@ def _label(site: Site) -> str:
 def _event(ctx: _Context, value: Value, site: Site) -> Event | None:
     """Check an event name; return the contract event it means (also for deprecated aliases)."""
     name = literal(value.sym)
-    contract = ctx.contract
     if name is None:
-        ctx.report("unresolved-site", f"event name `{display(value.sym)}` is not a fixed string",
-                   site.file, value.line, value.column, None, site)
+        ctx.report(ScanRule.UNRESOLVED_SITE, f"event name `{display(value.sym)}` is not a fixed "
+                   "string", site.file, value.line, value.column, None, site)
         return None
     if name.startswith(_PROTOCOL_PREFIXES):
         return None
-    if name in contract.events:
-        return contract.events[name]
-    alias = contract.event_aliases.get(name)
-    if alias is not None:
-        use = " / ".join(f"`{r}`" for r in alias.replaced_by)
-        note = f" ({alias.note})" if alias.note else ""
-        if alias.status is AliasStatus.DEPRECATED:
-            ctx.report("deprecated-event", f"event `{name}` is deprecated{note}", site.file,
-                       value.line, value.column, f"use {use}", site)
-            first = alias.replaced_by[0] if alias.replaced_by else None
-            return contract.events.get(first) if first else None
-        ctx.report("unknown-event", f"event `{name}` is not in the contract: it is a wrong name"
-                   f"{note}", site.file, value.line, value.column, f"did you mean {use}?", site)
+    resolved = resolve_event(ctx.contract, name)
+    if resolved.status is NameStatus.CANONICAL:
+        return resolved.event
+    note = f" ({resolved.note})" if resolved.note else ""
+    use = " / ".join(f"`{r}`" for r in resolved.replaced_by)
+    if resolved.status is NameStatus.DEPRECATED:
+        ctx.report(ScanRule.DEPRECATED_EVENT, f"event `{name}` is deprecated{note}", site.file,
+                   value.line, value.column, f"use {use}", site)
+        return resolved.event
+    if resolved.status is NameStatus.WRONG:
+        ctx.report(ScanRule.WRONG_EVENT_NAME, f"event `{name}` is a wrong name in the "
+                   f"contract{note}", site.file, value.line, value.column, f"did you mean {use}?",
+                   site)
         return None
-    close = difflib.get_close_matches(name, list(contract.events), n=1, cutoff=0.6)
-    fix = f"did you mean `{close[0]}`?" if close else None
-    ctx.report("unknown-event", f"event `{name}` is not in the contract", site.file, value.line,
-               value.column, fix, site)
+    fix = f"did you mean `{resolved.suggestion}`?" if resolved.suggestion else None
+    ctx.report(ScanRule.UNKNOWN_EVENT, f"event `{name}` is not in the contract", site.file,
+               value.line, value.column, fix, site)
     return None
 
 
-def _channel(ctx: _Context, value: Value, site: Site) -> TemplateMatch | None:
-    """Check a channel name or template; return the contract channel it matches."""
+def _channel(ctx: _Context, value: Value, site: Site) -> ChannelName | None:
+    """Check a channel name or template; return what it resolves to in the contract."""
     if literal_chars(value.sym) == 0:
-        ctx.report("unresolved-site", f"channel `{display(value.sym)}` has no fixed text to "
-                   "match", site.file, value.line, value.column, None, site)
+        ctx.report(ScanRule.UNRESOLVED_SITE, f"channel `{display(value.sym)}` has no fixed text "
+                   "to match", site.file, value.line, value.column, None, site)
         return None
     shown = display(value.sym)
-    found = ctx.matcher.match(value.sym)
-    if found is None:
-        guess = ctx.matcher.suggest(value.sym)
-        ctx.report("unknown-channel", f"channel `{shown}` matches no channel of the contract",
-                   site.file, value.line, value.column,
+    found = ctx.matcher.resolve(value.sym)
+    if found.channel is None:
+        guess = found.suggestion
+        ctx.report(ScanRule.UNKNOWN_CHANNEL, f"channel `{shown}` matches no channel of the "
+                   "contract", site.file, value.line, value.column,
                    f"did you mean `{guess}`?" if guess else None, site)
         return None
-    if found.alias is not None:
-        canonical = found.channel.template.text
-        note = f" ({found.alias.note})" if found.alias.note else ""
-        if found.alias.status is AliasStatus.DEPRECATED:
-            ctx.report("deprecated-channel", f"channel `{shown}` is a deprecated name of "
-                       f"`{found.channel.id}`{note}", site.file, value.line, value.column,
-                       f"use `{canonical}`", site)
-        else:
-            ctx.report("unknown-channel", f"channel `{shown}` is a wrong name for "
-                       f"`{found.channel.id}`{note}", site.file, value.line, value.column,
-                       f"did you mean `{canonical}`?", site)
+    canonical = found.channel.template.text
+    note = f" ({found.note})" if found.note else ""
+    if found.status is NameStatus.DEPRECATED:
+        ctx.report(ScanRule.DEPRECATED_CHANNEL, f"channel `{shown}` is a deprecated name of "
+                   f"`{found.channel.id}`{note}", site.file, value.line, value.column,
+                   f"use `{canonical}`", site)
+    elif found.status is NameStatus.WRONG:
+        ctx.report(ScanRule.WRONG_CHANNEL_NAME, f"channel `{shown}` is a wrong name for "
+                   f"`{found.channel.id}`{note}", site.file, value.line, value.column,
+                   f"did you mean `{canonical}`?", site)
     return found
 
 
-def _on_channel(ctx: _Context, event: Event, match: TemplateMatch, value: Value,
+def _on_channel(ctx: _Context, event: Event, match: ChannelName, value: Value,
                 site: Site) -> None:
     """Report an event sent or bound on a channel that the contract says never carries it."""
-    if match.channel.id in event.channels:
+    if match.channel is None or match.channel.id in event.channels:
         return
     carriers = [f"`{ctx.contract.channels[c].template.text}`" for c in event.channels
                 if c in ctx.contract.channels]
     where = ", ".join(carriers) or "no channel"
-    ctx.report("event-not-on-channel", f"event `{event.name}` is not carried by channel "
+    ctx.report(ScanRule.EVENT_NOT_ON_CHANNEL, f"event `{event.name}` is not carried by channel "
                f"`{match.template}` (`{match.channel.id}`); the contract sends it on {where}",
                site.file, value.line, value.column,
                f"use {carriers[0]}" if len(carriers) == 1 else None, site)
@@ -225,7 +250,7 @@ def _action(ctx: _Context, site: Site, coverage: Coverage) -> None:
         action = ctx.contract.actions.get(name)
         if action is None:
             close = difflib.get_close_matches(name, list(ctx.contract.actions), n=1)
-            ctx.report("unknown-action", f"action `{name}` is not in the contract", site.file,
+            ctx.report(ScanRule.UNKNOWN_ACTION, f"action `{name}` is not in the contract", site.file,
                        value.line, value.column, f"did you mean `{close[0]}`?" if close else None,
                        site)
             continue
@@ -253,12 +278,12 @@ def _transition(ctx: _Context, site: Site, coverage: Coverage) -> None:
             legal = [t.target for t in machine.transitions if t.source == canon_source]
             fix = hint or (f"from {canon_source} the contract allows: {', '.join(legal)}"
                            if legal else None)
-            ctx.report("illegal-transition", f"{machine.name} transition `{source}` -> "
+            ctx.report(ScanRule.ILLEGAL_TRANSITION, f"{machine.name} transition `{source}` -> "
                        f"`{target}` is not in the contract", site.file, site.line, site.column,
                        fix, site)
             return
         if aliases:
-            ctx.report("illegal-transition", f"{machine.name} transition `{source}` -> "
+            ctx.report(ScanRule.ILLEGAL_TRANSITION, f"{machine.name} transition `{source}` -> "
                        f"`{target}` uses a status name the contract does not define",
                        site.file, site.line, site.column, hint, site)
         coverage.transitions_covered.append(f"{canon_source}->{canon_target}")
@@ -279,7 +304,7 @@ def _payload(ctx: _Context, site: Site, event: Event, public: bool) -> None:
         if kind is not None and variant is None:
             known = ", ".join(sorted(event.envelope.variants))
             key = next((f for f in payload.fields if f.path == event.envelope.field), None)
-            ctx.report("unknown-event", f"`{event.name}` has no `{event.envelope.field}` "
+            ctx.report(ScanRule.UNKNOWN_VARIANT, f"`{event.name}` has no `{event.envelope.field}` "
                        f"`{kind}` (known: {known})", site.file,
                        key.line if key else site.line, key.column if key else site.column,
                        _close(kind, event.envelope.variants), site)
@@ -291,7 +316,7 @@ def _payload(ctx: _Context, site: Site, event: Event, public: bool) -> None:
         if not item.top_level:
             continue
         if closed and item.name not in allowed:
-            ctx.report("payload-unknown-field", f"field `{item.name}` is not allowed in "
+            ctx.report(ScanRule.PAYLOAD_UNKNOWN_FIELD, f"field `{item.name}` is not allowed in "
                        f"`{event.name}` payloads", site.file, item.line, item.column,
                        _close(item.name, allowed) or f"allowed: {', '.join(sorted(allowed))}",
                        site)
@@ -299,14 +324,14 @@ def _payload(ctx: _Context, site: Site, event: Event, public: bool) -> None:
         present = {f.name for f in payload.fields if f.top_level}
         missing = sorted(required - present)
         if missing:
-            ctx.report("payload-missing-field", f"`{event.name}` payload lacks required "
+            ctx.report(ScanRule.PAYLOAD_MISSING_FIELD, f"`{event.name}` payload lacks required "
                        f"field(s) {', '.join(f'`{m}`' for m in missing)}", site.file, site.line,
                        site.column, None, site)
     if public:
         sensitive = ctx.contract.sensitive_for(event)
         for item in payload.fields:
             if item.name in sensitive:
-                ctx.report("payload-sensitive-public", f"sensitive field `{item.path}` is sent "
+                ctx.report(ScanRule.PAYLOAD_SENSITIVE_PUBLIC, f"sensitive field `{item.path}` is sent "
                            f"with `{event.name}` on a channel anyone with the app key can read",
                            site.file, item.line, item.column,
                            "drop the field or send the event on a private channel", site)
@@ -384,7 +409,7 @@ def _subscribe(ctx: _Context, site: Site, clients: list[ClientConfig],
             continue
         where = f"{client.file}:{client.line}"
         if kind is not ChannelKind.PUBLIC and not client.auth:
-            ctx.report("private-without-auth", f"{kind.value} channel `{display(value.sym)}` is "
+            ctx.report(ScanRule.PRIVATE_WITHOUT_AUTH, f"{kind.value} channel `{display(value.sym)}` is "
                        f"subscribed through the Pusher client at {where}, which configures no "
                        "auth endpoint or authorizer", site.file, value.line, value.column,
                        "set `channelAuthorization: {endpoint, headers}` (or authEndpoint and "
@@ -392,7 +417,7 @@ def _subscribe(ctx: _Context, site: Site, clients: list[ClientConfig],
         elif kind is ChannelKind.PUBLIC and client.auth and \
                 (client.file, client.line) not in private_clients:
             what = "auth headers" if client.auth_headers else "an auth endpoint"
-            ctx.report("public-with-auth", f"public channel `{display(value.sym)}` is subscribed "
+            ctx.report(ScanRule.PUBLIC_WITH_AUTH, f"public channel `{display(value.sym)}` is subscribed "
                        f"through the Pusher client at {where}, which sets {what}: auth never "
                        "runs for public channels, so anyone with the app key can read it",
                        site.file, value.line, value.column,
@@ -422,7 +447,7 @@ def _bind(ctx: _Context, site: Site, subscribed: Mapping[str, list[Value]],
             subscribed_names = ", ".join(sorted({f"`{m.template}`" for m in known}))
             carriers = [f"`{ctx.contract.channels[c].template.text}`" for c in event.channels
                         if c in ctx.contract.channels]
-            ctx.report("event-not-on-channel", f"event `{event.name}` is bound on "
+            ctx.report(ScanRule.EVENT_NOT_ON_CHANNEL, f"event `{event.name}` is bound on "
                        f"{subscribed_names}, which never carries it; the contract sends it on "
                        f"{', '.join(carriers) or 'no channel'}", site.file, value.line,
                        value.column, f"subscribe {carriers[0]}" if len(carriers) == 1 else None,
@@ -442,10 +467,10 @@ def _coverage(ctx: _Context, result: ScanResult, coverage: Coverage) -> None:
     for event in contract.events.values():
         line, column = max(event.where.line, 1), max(event.where.column, 1)
         if coverage.backend_seen and event.name not in coverage.emitted:
-            ctx.report("uncovered-backend-event", f"no scanned backend code emits `{event.name}`",
+            ctx.report(ScanRule.UNCOVERED_BACKEND_EVENT, f"no scanned backend code emits `{event.name}`",
                        contract_file, line, column, None)
         if coverage.frontend_seen and event.name not in coverage.bound:
-            ctx.report("uncovered-frontend-event", f"no scanned frontend code binds "
+            ctx.report(ScanRule.UNCOVERED_FRONTEND_EVENT, f"no scanned frontend code binds "
                        f"`{event.name}`", contract_file, line, column, None)
     if not coverage.backend_seen:
         return
@@ -457,7 +482,7 @@ def _coverage(ctx: _Context, result: ScanResult, coverage: Coverage) -> None:
             if key in covered or not missing:
                 continue
             coverage.transitions_missing.append(key)
-            ctx.report("transition-never-emitted", f"{machine.name} transition "
+            ctx.report(ScanRule.TRANSITION_NEVER_EMITTED, f"{machine.name} transition "
                        f"{transition.source} -> {transition.target} must emit "
                        f"{', '.join(f'`{m}`' for m in missing)}, which no scanned code emits",
                        contract_file, max(transition.where.line, 1),

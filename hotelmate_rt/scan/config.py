@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotelmate_rt.errors import ConfigError
+from hotelmate_rt.rules import UnknownRule
 
-from .rules import RULES, Level
+from .rules import Level, ScanRule
 
 DEFAULT_MAX_FILE_BYTES = 1_000_000
-
+KEYS = ("include", "exclude", "max-file-bytes", "contract", "severity")
+"""Every key `[tool.hotelmate-rt]` may hold; any other key is a typo and a load error."""
+LEVELS = (Level.ERROR, Level.WARNING, Level.OFF)
 
 
 @dataclass(slots=True)
@@ -21,14 +24,15 @@ class ScanConfig:
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    severity: dict[str, Level] = field(default_factory=dict)
+    severity: dict[ScanRule, Level] = field(default_factory=dict)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     contract: str | None = None
     source: str | None = None
 
-    def level(self, rule: str) -> Level:
+    def level(self, rule: ScanRule | str) -> Level:
         """Return the configured level of a rule (its default unless overridden)."""
-        return self.severity.get(rule, RULES[rule].level)
+        rule = ScanRule(rule)
+        return self.severity.get(rule, rule.level)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -60,7 +64,12 @@ def load_config(path: Path | None) -> ScanConfig:
 
 
 def parse_config(table: dict[str, object], source: str = "<config>") -> ScanConfig:
-    """Validate a `[tool.hotelmate-rt]` table (other keys belong to other commands)."""
+    """Validate a `[tool.hotelmate-rt]` table: unknown keys and rule ids are errors."""
+    for key in table:
+        if key not in KEYS:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(KEYS)}"
+            raise ConfigError(f"{source}: unknown key {key!r} in [tool.hotelmate-rt]{hint}")
     config = ScanConfig(source=source)
     config.include = _strings(table, "include", source)
     config.exclude = _strings(table, "exclude", source)
@@ -75,17 +84,15 @@ def parse_config(table: dict[str, object], source: str = "<config>") -> ScanConf
     severity = table.get("severity", {})
     if not isinstance(severity, dict):
         raise ConfigError(f"{source}: [tool.hotelmate-rt.severity] must be a table")
-    for rule, level in severity.items():
-        if rule not in RULES:
-            close = difflib.get_close_matches(rule, list(RULES), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"{source}: unknown rule {rule!r} in "
-                                  f"[tool.hotelmate-rt.severity]{hint}")
+    for key, level in severity.items():
         try:
-            config.severity[rule] = Level(level)
-        except ValueError:
-            raise ConfigError(f"{source}: severity of {rule!r} must be error, warning or off, "
-                                  f"not {level!r}") from None
+            rule = ScanRule.lookup(key, "scan rule")
+        except UnknownRule as exc:
+            raise UnknownRule(f"{source}: [tool.hotelmate-rt.severity]: {exc}") from None
+        if level not in LEVELS:
+            raise ConfigError(f"{source}: severity of {key!r} must be error, warning or off, "
+                              f"not {level!r}")
+        config.severity[rule] = Level(level)
     return config
 
 

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from .rules import Level
+from .rules import Level, ScanRule
 from .symbols import Value, display
 
 
@@ -122,7 +122,7 @@ class Site:
 class Finding:
     """One problem: where, which rule, how bad, a plain sentence and maybe a fix."""
 
-    rule: str
+    rule: ScanRule
     level: Level
     message: str
     file: str
@@ -132,7 +132,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the finding for JSON output."""
-        out: dict[str, Any] = {"rule": self.rule, "level": self.level.value,
+        out: dict[str, Any] = {"rule": self.rule.value, "level": self.level.value,
                                "file": self.file, "line": self.line, "column": self.column,
                                "message": self.message}
         if self.fix:
@@ -141,7 +141,7 @@ class Finding:
 
     def __str__(self) -> str:
         hint = f" ({self.fix})" if self.fix else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.level.value} [{self.rule}] " \
+        return f"{self.file}:{self.line}:{self.column}: {self.level.value} [{self.rule.value}] " \
                f"{self.message}{hint}"
 
 

@@ -12,15 +12,14 @@ import pytest
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django_project.settings")
 
 from hotelmate_rt.auth import ChannelAuthorizer, Principal
-from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.emitters import Emitter, Outcome, PusherTransport
 from hotelmate_rt.testing.auth_server import AuthServer
 from hotelmate_rt.testing.django_setup import ensure_django
 from hotelmate_rt.testing.soketi import SoketiServer
 from hotelmate_rt.testing.ws_subscriber import Subscriber
+from tests.helpers import AT
 
-ROOT = Path(__file__).resolve().parents[2]
-AT = "2025-03-01T10:00:00Z"
 GUEST = Principal.guest("BK-2025-0002", "hotel-paradise", "101")
 STAFF = Principal.staff("hotel-paradise", user_id=1)
 TOKENS = {"guest-token-0002": GUEST, "staff-token": STAFF}
@@ -46,12 +45,6 @@ def django_db() -> Iterator[None]:
         editor.delete_model(Booking)
     connection.close()
     Path(settings.DATABASES["default"]["NAME"]).unlink(missing_ok=True)
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The repository's contract."""
-    return load_contract(ROOT / "channels.yaml")
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 
 from hotelmate_rt.auth import ChannelAuthorizer, Principal
-from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.emitters import Emitter, PusherTransport, WireEvent
 from hotelmate_rt.errors import PayloadRejected
 from hotelmate_rt.testing.soketi import SoketiServer
 from hotelmate_rt.testing.ws_subscriber import Frame, Subscriber
+from tests.helpers import AT
 
-ROOT = Path(__file__).resolve().parents[2]
-AT = "2025-03-01T10:00:00Z"
 STAFF = Principal.staff("hotel-paradise", user_id=1)
 GUEST = Principal.guest("BK-2025-0002", "hotel-paradise", "101")
 
@@ -35,12 +34,6 @@ class CountingTransport(PusherTransport):
         """Count, then send."""
         self.calls += 1
         super().trigger_batch(events)
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The repository's contract."""
-    return load_contract(ROOT / "channels.yaml")
 
 
 @pytest.fixture

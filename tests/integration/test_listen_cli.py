@@ -17,30 +17,19 @@ import pusher
 import pytest
 
 from hotelmate_rt.auth import Principal
-from hotelmate_rt.contracts import load_contract
 from hotelmate_rt.testing.auth_server import AuthServer
 from hotelmate_rt.testing.http import ServerThread
 from hotelmate_rt.testing.soketi import SoketiServer
+from tests.helpers import BOOKING, CHECKED_IN, HOTEL, ROOT, run_cli, shipped_contract
 
-ROOT = Path(__file__).resolve().parents[2]
-BOOKING = "BK-2025-0002"
-HOTEL = "hotel-paradise"
 TOKEN = "guest-cli-token-0002-secretish"
 TOKENS = {TOKEN: Principal.guest(BOOKING, HOTEL, "101")}
-CHECKED_IN = {"booking_id": BOOKING, "status": "IN_HOUSE", "room_number": "101",
-              "checked_in_at": "2025-06-01T14:00:00Z"}
 WAIT = 15.0
 
 
 def server_args(server: SoketiServer) -> list[str]:
     """The options that point the CLI at a soketi server."""
     return ["--key", server.key, "--host", server.host, "--port", str(server.port)]
-
-
-def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI to completion."""
-    return subprocess.run([sys.executable, "-m", "hotelmate_rt", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 class Listening:
@@ -87,7 +76,7 @@ class Listening:
 @pytest.fixture
 def auth(soketi: SoketiServer) -> Iterator[AuthServer]:
     """The real auth endpoint for the test token."""
-    with AuthServer(load_contract(), soketi.key, soketi.secret, TOKENS) as server:
+    with AuthServer(shipped_contract(), soketi.key, soketi.secret, TOKENS) as server:
         yield server
 
 
@@ -135,7 +124,7 @@ def test_a_violation_exits_1(soketi: SoketiServer, auth: AuthServer) -> None:
 
 def test_until_never_seen_exits_1(soketi: SoketiServer) -> None:
     """--until with --timeout and no such event stops at the timeout and exits 1."""
-    result = run("listen", "--as", "public", "--hotel", "quiet-hotel", "--until", "offer-created",
+    result = run_cli("listen", "--as", "public", "--hotel", "quiet-hotel", "--until", "offer-created",
                  "--timeout", "1.5", *server_args(soketi))
     assert result.returncode == 1, result.stderr
     assert "never saw offer-created" in result.stdout
@@ -163,7 +152,7 @@ def test_human_output_has_a_line_per_event_and_a_summary(soketi: SoketiServer) -
 ])
 def test_usage_errors_exit_2(soketi: SoketiServer, args: tuple[str, ...], message: str) -> None:
     """Missing audience, auth or parameters exit 2 with one line, never a traceback."""
-    result = run("listen", *args, "--timeout", "2", *server_args(soketi))
+    result = run_cli("listen", *args, "--timeout", "2", *server_args(soketi))
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -171,12 +160,12 @@ def test_usage_errors_exit_2(soketi: SoketiServer, args: tuple[str, ...], messag
 
 def test_no_server_and_unknown_key_exit_2(soketi: SoketiServer, free_port: Any) -> None:
     """No server on the port, or an app key the server does not know, exit 2 with the cause."""
-    result = run("listen", "--as", "public", "--hotel", HOTEL, "--port", str(free_port()),
+    result = run_cli("listen", "--as", "public", "--hotel", HOTEL, "--port", str(free_port()),
                  "--key", "some-key", "--timeout", "5")
     assert result.returncode == 2 and "connection refused" in result.stderr
-    result = run("listen", "--as", "public", "--hotel", HOTEL, "--timeout", "5")
+    result = run_cli("listen", "--as", "public", "--hotel", HOTEL, "--timeout", "5")
     assert result.returncode == 2 and "no Pusher app key" in result.stderr
-    result = run("listen", "--as", "public", "--hotel", HOTEL, "--timeout", "5",
+    result = run_cli("listen", "--as", "public", "--hotel", HOTEL, "--timeout", "5",
                  "--host", soketi.host, "--port", str(soketi.port), "--key", "nope")
     assert result.returncode == 2 and "4001" in result.stderr
 
@@ -184,7 +173,7 @@ def test_no_server_and_unknown_key_exit_2(soketi: SoketiServer, free_port: Any) 
 def test_refused_booking_exits_2_with_status_and_reason(soketi: SoketiServer,
                                                         auth: AuthServer) -> None:
     """Another booking's channel: the 403, the endpoint's reason and its meaning; exit 2."""
-    result = run("listen", "--as", "guest", "--token", TOKEN, "--channel",
+    result = run_cli("listen", "--as", "guest", "--token", TOKEN, "--channel",
                  "private-booking-BK-2025-0003", "--auth-endpoint", auth.url, "--timeout", "5",
                  *server_args(soketi))
     assert result.returncode == 2
@@ -244,7 +233,7 @@ def misbehaving() -> Iterator[str]:
 def test_auth_endpoint_failures_each_say_what_happened(
         soketi: SoketiServer, misbehaving: str, path: str, expected: list[str]) -> None:
     """401, 403, 500, timeout and non-JSON each give a distinct message and exit 2."""
-    result = run("listen", "--json", "--as", "guest", "--token", TOKEN, "--booking", BOOKING,
+    result = run_cli("listen", "--json", "--as", "guest", "--token", TOKEN, "--booking", BOOKING,
                  "--auth-endpoint", misbehaving + path, "--auth-timeout", "0.5",
                  "--timeout", "10", *server_args(soketi))
     assert result.returncode == 2
@@ -270,7 +259,7 @@ def test_record_then_check_gives_the_same_verdicts(soketi: SoketiServer, auth: A
     recorded = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["event"] for r in recorded if r["type"] == "event"] == \
         ["booking_checked_in", "message-received"]
-    checked = run("check", str(out), "--json")
+    checked = run_cli("check", str(out), "--json")
     assert checked.returncode == 1, checked.stderr
     lines = [json.loads(line) for line in checked.stdout.splitlines()]
     verdicts = [line["verdict"] for line in lines if line["type"] == "checked"]

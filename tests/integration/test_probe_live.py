@@ -18,7 +18,7 @@ import pusher
 import pytest
 
 from hotelmate_rt.auth import Principal
-from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.errors import AuthEndpointError, HotelmateRtError, ProbeError
 from hotelmate_rt.probes import (
     Connection,
@@ -36,10 +36,9 @@ from hotelmate_rt.probes import (
 )
 from hotelmate_rt.testing.auth_server import AuthServer
 from hotelmate_rt.testing.soketi import SoketiServer
+from tests.helpers import BOOKING, CHECKED_IN, HOTEL
 
 WAIT = 10.0
-BOOKING = "BK-2025-0002"
-HOTEL = "hotel-paradise"
 GUEST_TOKEN = "guest-token-0002-abcdef"
 STAFF_TOKEN = "staff-token-7-abcdef"
 IDLE_TOKEN = "staff-token-idle-abcdef"
@@ -49,8 +48,6 @@ TOKENS = {
     IDLE_TOKEN: Principal.staff("idle-hotel", user_id=8),
 }
 GUEST_PARAMS = {"booking_id": BOOKING, "hotel_slug": HOTEL, "room_number": "101"}
-CHECKED_IN = {"booking_id": BOOKING, "status": "IN_HOUSE", "room_number": "101",
-              "checked_in_at": "2025-06-01T14:00:00Z"}
 
 
 class Running:
@@ -113,12 +110,6 @@ class Running:
         """Close the probe and wait (bounded) for the thread."""
         self.probe.close()
         self._thread.join(WAIT)
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The shipped contract."""
-    return load_contract()
 
 
 @pytest.fixture

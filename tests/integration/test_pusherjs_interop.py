@@ -16,12 +16,12 @@ from typing import Any, NamedTuple
 import pytest
 
 from hotelmate_rt.auth import Principal
-from hotelmate_rt.contracts import Contract, VerdictKind, judge, load_contract
+from hotelmate_rt.contracts import Contract, VerdictKind, judge
 from hotelmate_rt.emitters import Emitter, PusherTransport
 from hotelmate_rt.testing.auth_server import AuthServer, ServedRequest
 from hotelmate_rt.testing.soketi import SoketiError, SoketiServer, find_node_modules
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("pusherjs_client.js")
 HOTEL = "hotel-paradise"
 OWN = "BK-2025-0002"
@@ -174,12 +174,6 @@ def node() -> NodeSetup:
     return NodeSetup(found, {**os.environ, "NODE_PATH": str(node_modules)})
 
 
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The repository's contract."""
-    return load_contract(ROOT / "channels.yaml")
-
-
 @pytest.fixture
 def auth(contract: Contract, soketi: SoketiServer) -> Iterator[AuthServer]:
     """The real Django auth view for two guests of hotel-paradise, served on a free port."""
@@ -293,7 +287,7 @@ def test_seed_000_public_booking_channel_never_runs_auth(
     verdict = judge(contract, got["channel"], got["event"], got["data"])
     assert not verdict.ok
     assert verdict.channel_id == "guest-booking"
-    renamed = [f for f in verdict.findings if f.kind is VerdictKind.DEPRECATED_NAME]
+    renamed = [f for f in verdict.findings if f.kind is VerdictKind.WRONG_CHANNEL_NAME]
     assert [f.replacement for f in renamed] == [f"private-booking-{OWN}"], verdict.to_dict()
     assert "wrong" in renamed[0].message
     assert VerdictKind.SENSITIVE_EXPOSED in verdict.kinds, verdict.to_dict()

@@ -5,25 +5,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from pathlib import Path
 
 import pusher
 import pytest
 
 from hotelmate_rt.auth import ChannelAuthorizer, Principal, authorize, check_access, sign_channel
-from hotelmate_rt.contracts import Contract, load_contract, load_contract_text
+from hotelmate_rt.contracts import Contract, load_contract_text
 from hotelmate_rt.errors import Forbidden
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY, SECRET, SOCKET = "app-key", "app-secret", "1234.5678"
 GUEST = Principal.guest("BK-2025-0002", "hotel-paradise", "101")
 STAFF = Principal.staff("hotel-paradise", user_id=7)
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The repository's contract."""
-    return load_contract(ROOT / "channels.yaml")
 
 
 def reason(contract: Contract, principal: Principal, channel: str) -> str:

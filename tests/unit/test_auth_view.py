@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from hotelmate_rt.auth import Principal, sign_channel
-from hotelmate_rt.contracts import load_contract
 from hotelmate_rt.testing.auth_server import AuthServer
+from tests.helpers import shipped_contract
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY, SECRET, SOCKET = "app-key", "app-secret-value", "1234.5678"
 ORIGIN = "http://localhost:3000"
 TOKENS = {"guest-token-0002": Principal.guest("BK-2025-0002", "hotel-paradise", "101"),
@@ -23,7 +21,7 @@ TOKENS = {"guest-token-0002": Principal.guest("BK-2025-0002", "hotel-paradise", 
 @pytest.fixture(scope="module")
 def server() -> Iterator[AuthServer]:
     """One auth server for the module."""
-    with AuthServer(load_contract(ROOT / "channels.yaml"), KEY, SECRET, TOKENS,
+    with AuthServer(shipped_contract(), KEY, SECRET, TOKENS,
                     origin=ORIGIN) as running:
         yield running
 

@@ -9,26 +9,21 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = (ROOT / "channels.yaml").read_text()
+from tests.helpers import CONTRACT_PATH, ROOT, run_cli
 
-
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a subprocess, as a user would."""
-    return subprocess.run([sys.executable, "-m", "hotelmate_rt", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
+SHIPPED = CONTRACT_PATH.read_text()
 
 
 def test_lint_shipped_contract_exits_0() -> None:
     """The shipped contract lints clean from the repository root (default path)."""
-    result = run("contract", "lint")
+    result = run_cli("contract", "lint")
     assert result.returncode == 0, result.stderr
     assert "no findings" in result.stdout
 
 
 def test_show_json_lists_every_seed_name() -> None:
     """`contract show --json` lists the seeds' channels (or their aliases) and events."""
-    result = run("contract", "show", "--json")
+    result = run_cli("contract", "show", "--json")
     assert result.returncode == 0
     data = json.loads(result.stdout)
     templates = {c["template"] for c in data["channels"]} | {
@@ -45,7 +40,7 @@ def test_show_json_lists_every_seed_name() -> None:
 
 def test_show_table_for_people() -> None:
     """The table view names the channels."""
-    result = run("contract", "show")
+    result = run_cli("contract", "show")
     assert result.returncode == 0
     assert "guest-booking" in result.stdout
 
@@ -85,7 +80,7 @@ def test_broken_contracts_exit_with_location_and_no_traceback(
     """Each broken contract exits 1 or 2 with file:line and a plain sentence, never a traceback."""
     path = tmp_path / "channels.yaml"
     path.write_text(text)
-    result = run("contract", "lint", str(path))
+    result = run_cli("contract", "lint", str(path))
     output = result.stdout + result.stderr
     assert result.returncode == code, output
     assert message in output
@@ -97,7 +92,7 @@ def test_lint_json_reports_load_errors(tmp_path: Path) -> None:
     """`--json` output carries load errors as data, with exit 2."""
     path = tmp_path / "c.yaml"
     path.write_text("version: 1\nchanels: {}\nevents: {}\n")
-    result = run("contract", "lint", str(path), "--json")
+    result = run_cli("contract", "lint", str(path), "--json")
     assert result.returncode == 2
     data = json.loads(result.stdout)
     assert data["load_errors"][0]["line"] == 2

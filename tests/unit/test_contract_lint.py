@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from hotelmate_rt.contracts import lint, load_contract, load_contract_text
+from hotelmate_rt.contracts import lint, load_contract_text
+from tests.helpers import CONTRACT_PATH, shipped_contract
 
-SHIPPED = (Path(__file__).resolve().parents[2] / "channels.yaml").read_text()
+SHIPPED = CONTRACT_PATH.read_text()
 
 
 def lint_text(text: str) -> list:
@@ -23,7 +22,7 @@ def line_of(text: str, needle: str) -> int:
 
 def test_shipped_contract_lints_clean() -> None:
     """The contract HotelMate ships has no findings."""
-    assert lint(load_contract(Path(__file__).resolve().parents[2] / "channels.yaml")) == []
+    assert lint(shipped_contract()) == []
 
 
 @pytest.mark.parametrize(("old", "new", "rule", "anchor"), [

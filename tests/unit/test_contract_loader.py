@@ -8,9 +8,9 @@ import pytest
 
 from hotelmate_rt.contracts import ProblemKind, load_contract, load_contract_text
 from hotelmate_rt.errors import ContractLoadError
+from tests.helpers import CONTRACT_PATH
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ROOT / "channels.yaml"
+SHIPPED = CONTRACT_PATH
 
 
 def problems_of(text: str) -> list:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from hotelmate_rt.contracts import judge, load_contract, payload_bytes, sensitive_paths
+from hotelmate_rt.contracts import judge, payload_bytes, sensitive_paths
+from tests.helpers import CHECKED_IN, shipped_contract
 
-CONTRACT = load_contract(Path(__file__).resolve().parents[2] / "channels.yaml")
+CONTRACT = shipped_contract()
 
 CLOCK = {"user_id": 123, "staff_id": 456, "is_on_duty": True,
          "clock_time": "2025-11-22T14:30:00.000Z", "first_name": "John", "last_name": "Doe",
          "action": "clock_in"}
-CHECKED_IN = {"booking_id": "BK-2025-0002", "status": "IN_HOUSE", "room_number": "101",
-              "checked_in_at": "2025-11-22T14:30:00Z"}
 OFFER = {"offer": {"id": 1, "title": "Spa weekend", "photo_url": None}, "action": "created"}
 
 SAMPLES: list[tuple[str, Any]] = [

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from hotelmate_rt.contracts import AliasStatus, ChannelKind, Template, load_contract
+from hotelmate_rt.contracts import AliasStatus, ChannelKind, Template
 from hotelmate_rt.errors import ParameterError, UnknownName
+from tests.helpers import shipped_contract
 
-CONTRACT = load_contract(Path(__file__).resolve().parents[2] / "channels.yaml")
+CONTRACT = shipped_contract()
 
 
 def test_render_and_match_round_trip_for_every_channel() -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from hotelmate_rt.contracts import VerdictKind, judge, load_contract
+from hotelmate_rt.contracts import VerdictKind, judge
+from tests.helpers import CHECKED_IN, shipped_contract
 
-CONTRACT = load_contract(Path(__file__).resolve().parents[2] / "channels.yaml")
-CHECKED_IN = {"booking_id": "BK-2025-0002", "status": "IN_HOUSE", "room_number": "101",
-              "checked_in_at": "2025-11-22T14:30:00Z"}
+CONTRACT = shipped_contract()
 
 
 def kinds(channel: str, event: str, data: object) -> list[str]:
@@ -29,7 +27,7 @@ def test_seed_000_booking_dot_channel_with_guest_token() -> None:
     """Seed 000's trigger: wrong channel name, unexpected field, and a token on a public channel."""
     data = {**CHECKED_IN, "guest_token": "secret-token"}
     assert kinds("booking.BK-2025-0002", "booking_checked_in", data) == [
-        "deprecated-name", "schema-violation", "sensitive-exposed"]
+        "wrong-channel-name", "schema-violation", "sensitive-exposed"]
 
 
 def test_seed_003_clock_event_on_public_hotel_channel() -> None:
@@ -47,11 +45,11 @@ def test_unknown_event_gets_a_suggestion() -> None:
     assert verdict.findings[0].replacement == "offer-created"
 
 
-def test_deprecated_event_name_names_its_replacement() -> None:
-    """message-received is judged as new-staff-message and names it."""
+def test_wrong_event_name_names_its_replacement() -> None:
+    """message-received (a wrong name) is judged as new-staff-message and names it."""
     verdict = judge(CONTRACT, "private-hotel-paradise-room-101-chat", "message-received",
                     {"id": 1, "message": "hi", "sender_type": "staff", "timestamp": "t"})
-    assert verdict.kinds == [VerdictKind.DEPRECATED_NAME]
+    assert verdict.kinds == [VerdictKind.WRONG_EVENT_NAME]
     assert verdict.findings[0].replacement == "new-staff-message"
 
 

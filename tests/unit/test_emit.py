@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hotelmate_rt.contracts import Contract, Finding, VerdictKind, load_contract
+from hotelmate_rt.contracts import Contract, Finding, VerdictKind
 from hotelmate_rt.emitters import Emitter, Outcome, RecordingTransport
 from hotelmate_rt.errors import ParameterError, PayloadRejected, TransitionRefused, UnknownName
+from tests.helpers import AT, CHECKED_IN
 
-ROOT = Path(__file__).resolve().parents[2]
-AT = "2025-03-01T10:00:00Z"
-CHECKED_IN = {"booking_id": "BK-2025-0002", "status": "IN_HOUSE", "room_number": "101",
-              "checked_in_at": AT}
 MESSAGE = {"id": 9, "message": "Your towels are on the way", "sender_type": "staff",
            "timestamp": AT, "conversation_id": 45, "room_number": "101"}
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The repository's contract."""
-    return load_contract(ROOT / "channels.yaml")
 
 
 @pytest.fixture

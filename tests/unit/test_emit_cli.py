@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,19 +11,15 @@ import pytest
 
 from hotelmate_rt.emitters import DeadEvent, DeadLetterFile
 from hotelmate_rt.testing.scripted_server import ScriptedPusherServer
+from tests.helpers import UPDATED, run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "cli-secret-value"
-UPDATED = {"booking_id": "BK-2025-0002", "updated_at": "2025-03-01T10:00:00Z"}
 
 
 def run(*args: str, server: ScriptedPusherServer | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real CLI with PUSHER_URL pointing at `server` (or no Pusher settings at all)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PUSHER_")}
-    if server is not None:
-        env["PUSHER_URL"] = f"http://app-key:{SECRET}@127.0.0.1:{server.port}/apps/4242"
-    return subprocess.run([sys.executable, "-m", "hotelmate_rt", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    url = f"http://app-key:{SECRET}@127.0.0.1:{server.port}/apps/4242" if server else None
+    return run_cli(*args, env={"PUSHER_URL": url} if url else None)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.emitters import (
     DeadLetterFile,
     Emitter,
@@ -24,18 +24,9 @@ from hotelmate_rt.emitters import (
 from hotelmate_rt.errors import ConfigError, DeliveryError
 from hotelmate_rt.testing.http import ServerThread
 from hotelmate_rt.testing.scripted_server import ScriptedPusherServer
+from tests.helpers import FAST, UPDATED
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-app-secret"
-AT = "2025-03-01T10:00:00Z"
-UPDATED = {"booking_id": "BK-2025-0002", "updated_at": AT}
-FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005, deadline=5.0)
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The repository's contract."""
-    return load_contract(ROOT / "channels.yaml")
 
 
 @pytest.fixture

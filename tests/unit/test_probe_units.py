@@ -12,7 +12,7 @@ import pusher
 import pysher
 import pytest
 
-from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.errors import AuthEndpointError, ParameterError, ProbeError, UnknownName
 from hotelmate_rt.probes import (
     EndpointAuthorizer,
@@ -27,12 +27,6 @@ from hotelmate_rt.probes import (
 )
 from hotelmate_rt.probes.auth import meaning_of, sign
 from hotelmate_rt.probes.recording import CheckedRecord, Unreadable, check_lines
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The shipped contract."""
-    return load_contract()
 
 
 def test_local_signature_matches_pysher_and_the_pusher_sdk() -> None:

@@ -9,17 +9,7 @@ import pytest
 
 from hotelmate_rt.contracts import Contract, load_contract
 from hotelmate_rt.scan import ConfigError, Level, load_config, parse_config, scan
-
-CONTRACT = Path(__file__).resolve().parents[2] / "channels.yaml"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scan"
-QUIET = {"uncovered-backend-event": "off", "uncovered-frontend-event": "off",
-         "transition-never-emitted": "off"}
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """Load the project's contract once."""
-    return load_contract(CONTRACT)
+from tests.helpers import CONTRACT_PATH, COVERAGE_OFF, SCAN_FIXTURES
 
 
 def test_suppression_comments_on_the_line_or_the_line_before(contract: Contract,
@@ -38,7 +28,7 @@ def test_suppression_comments_on_the_line_or_the_line_before(contract: Contract,
         ch.bind('nope-5', f); // hotelmate-rt: ignore[unknown-event]
         ch.bind('nope-6', f);
     '''))
-    result = scan([tmp_path], contract, parse_config({"severity": QUIET}), root=tmp_path)
+    result = scan([tmp_path], contract, parse_config({"severity": COVERAGE_OFF}), root=tmp_path)
     assert [(f.rule, f.file, f.line) for f in result.findings] == [
         ("unknown-event", "a.py", 5), ("unknown-event", "b.js", 3)]
     assert result.suppressed == 6
@@ -60,7 +50,7 @@ def test_severities_from_pyproject(contract: Contract, tmp_path: Path) -> None:
     config = load_config(tmp_path / "pyproject.toml")
     assert config.level("deprecated-channel") is Level.ERROR
     assert config.level("unknown-event") is Level.ERROR
-    tree = FIXTURES / "seed001" / "seed_correct"
+    tree = SCAN_FIXTURES / "seed001" / "seed_correct"
     result = scan([tree], contract, config, root=tree)
     assert [(f.rule, f.level.value) for f in result.findings] == [("deprecated-channel", "error")]
     assert result.fails("error") and result.fails("warning") and not result.fails("never")
@@ -72,7 +62,7 @@ def test_exclude_globs_skip_paths(contract: Contract, tmp_path: Path) -> None:
     for name in ("legacy/old.py", "app/views_test.py", "app/views.py", "node_modules/p/i.js"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(bad)
-    config = parse_config({"exclude": ["legacy/**", "*_test.py"], "severity": QUIET})
+    config = parse_config({"exclude": ["legacy/**", "*_test.py"], "severity": COVERAGE_OFF})
     result = scan([tmp_path], contract, config, root=tmp_path)
     assert result.files_seen == 1
     assert {f.file for f in result.findings} == {"app/views.py"}
@@ -92,7 +82,7 @@ def test_bad_configuration_is_a_usage_error(table: dict[str, object], message: s
 
 def test_coverage_is_reported_per_side(contract: Contract, tmp_path: Path) -> None:
     """A backend-only tree gets backend coverage and transition findings, no frontend ones."""
-    tree = FIXTURES / "seed002" / "correct"
+    tree = SCAN_FIXTURES / "seed002" / "correct"
     result = scan([tree], contract, parse_config({}), root=tree)
     rules = {f.rule for f in result.findings}
     assert "uncovered-frontend-event" not in rules
@@ -111,7 +101,7 @@ def test_coverage_is_reported_per_side(contract: Contract, tmp_path: Path) -> No
 
 def test_frontend_only_tree_gets_frontend_coverage(contract: Contract) -> None:
     """The offers frontend binds the four offer events; other events are reported unbound."""
-    tree = FIXTURES / "seed004" / "frontend"
+    tree = SCAN_FIXTURES / "seed004" / "frontend"
     result = scan([tree], contract, parse_config({}), root=tree)
     rules = {f.rule for f in result.findings}
     assert "uncovered-backend-event" not in rules and "transition-never-emitted" not in rules
@@ -124,12 +114,12 @@ def test_frontend_only_tree_gets_frontend_coverage(contract: Contract) -> None:
 
 def test_coverage_suppression_in_the_contract(tmp_path: Path) -> None:
     """A `# hotelmate-rt: ignore[...]` comment in channels.yaml silences coverage for that event."""
-    text = CONTRACT.read_text(encoding="utf-8").replace(
+    text = CONTRACT_PATH.read_text(encoding="utf-8").replace(
         "  booking_created:\n", "  booking_created:  # hotelmate-rt: ignore[uncovered-backend-event]\n")
     copy = tmp_path / "channels.yaml"
     copy.write_text(text)
     contract = load_contract(copy)
-    tree = FIXTURES / "seed002" / "correct"
+    tree = SCAN_FIXTURES / "seed002" / "correct"
     result = scan([tree], contract, parse_config({}), root=tmp_path)
     assert not any("`booking_created`" in f.message for f in result.findings
                    if f.rule == "uncovered-backend-event")

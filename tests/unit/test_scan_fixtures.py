@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from hotelmate_rt.contracts import Contract, load_contract
-from hotelmate_rt.scan import ScanResult, parse_config, scan
+from hotelmate_rt.contracts import Contract
+from hotelmate_rt.scan import ScanResult, scan
+from tests.helpers import SCAN_FIXTURES, site_rules_only
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scan"
-CONTRACT = Path(__file__).resolve().parents[2] / "channels.yaml"
-SITE_RULES_ONLY = {"severity": {"uncovered-backend-event": "off",
-                                "uncovered-frontend-event": "off",
-                                "transition-never-emitted": "off"}}
 _MARKER = re.compile(r"expect\[([a-z-]+)\]")
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """Load the project's contract once."""
-    return load_contract(CONTRACT)
 
 
 def run(contract: Contract, tree: str) -> ScanResult:
     """Scan one fixture tree with coverage rules off (they are tested on their own)."""
-    root = FIXTURES / tree
-    return scan([root], contract, parse_config(SITE_RULES_ONLY), root=root)
+    root = SCAN_FIXTURES / tree
+    return scan([root], contract, site_rules_only(), root=root)
 
 
 def found(result: ScanResult) -> list[tuple[str, str, int]]:
@@ -37,7 +26,7 @@ def found(result: ScanResult) -> list[tuple[str, str, int]]:
 
 def expected(tree: str) -> list[tuple[str, str, int]]:
     """Collect the `expect[rule]` markers written on the lines of a fixture tree."""
-    root = FIXTURES / tree
+    root = SCAN_FIXTURES / tree
     out: list[tuple[str, str, int]] = []
     for path in sorted(root.rglob("*")):
         if not path.is_file():
@@ -67,10 +56,10 @@ def test_seed000_wrong_variant_findings_spelled_out(contract: Contract) -> None:
         ("payload-sensitive-public", "backend/bookings/views.py", 21),
         ("payload-unknown-field", "backend/bookings/views.py", 21),
         ("public-with-auth", "frontend/src/BookingStatusPage.jsx", 19),
-        ("unknown-channel", "backend/bookings/views.py", 15),
-        ("unknown-channel", "frontend/src/BookingStatusPage.jsx", 19),
+        ("wrong-channel-name", "backend/bookings/views.py", 15),
+        ("wrong-channel-name", "frontend/src/BookingStatusPage.jsx", 19),
     ]
-    channel = next(f for f in result.findings if f.rule == "unknown-channel")
+    channel = next(f for f in result.findings if f.rule == "wrong-channel-name")
     assert channel.fix == "did you mean `private-booking-{booking_id}`?"
     assert "booking.{*}" in channel.message
     assert (channel.line, channel.column) == (15, 9)
@@ -88,7 +77,7 @@ def test_contract_correct_variants_are_clean(contract: Contract, tree: str) -> N
 def test_wrong_event_name_suggests_the_contract_event(contract: Contract) -> None:
     """`message-received` is reported with "did you mean `new-staff-message`?"."""
     result = run(contract, "seed001/wrong")
-    finding = next(f for f in result.findings if f.rule == "unknown-event")
+    finding = next(f for f in result.findings if f.rule == "wrong-event-name")
     assert finding.fix == "did you mean `new-staff-message`?"
     assert (finding.file, finding.line, finding.column) == ("frontend/src/GuestChat.jsx", 13, 18)
 
@@ -125,8 +114,8 @@ def test_parallel_scan_finds_the_same_as_one_process(contract: Contract,
     from hotelmate_rt.scan import engine
 
     monkeypatch.setattr(engine, "_PARALLEL_MIN_FILES", 1)
-    root = FIXTURES / "realistic"
-    config = parse_config(SITE_RULES_ONLY)
+    root = SCAN_FIXTURES / "realistic"
+    config = site_rules_only()
     pooled = scan([root], contract, config, root=root)
     single = scan([root], contract, config, root=root, parallel=False)
     assert found(pooled) == found(single) == expected("realistic")

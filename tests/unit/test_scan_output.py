@@ -11,11 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from hotelmate_rt.cli.app import app
+from tests.helpers import CONTRACT_PATH, FIXTURES
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
 SEED000 = FIXTURES / "scan" / "seed000" / "wrong"
-CONTRACT = ROOT / "channels.yaml"
+CONTRACT = CONTRACT_PATH
 
 
 @pytest.fixture
@@ -40,14 +39,14 @@ def test_sarif_validates_against_the_sarif_2_1_0_schema(runner: CliRunner) -> No
     jsonschema.Draft4Validator(schema).validate(log)
     run = log["runs"][0]
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert "unknown-channel" in rule_ids and "public-with-auth" in rule_ids
-    first = next(r for r in run["results"] if r["ruleId"] == "unknown-channel")
+    assert "wrong-channel-name" in rule_ids and "public-with-auth" in rule_ids
+    first = next(r for r in run["results"] if r["ruleId"] == "wrong-channel-name")
     location = first["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "backend/bookings/views.py",
                                             "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 15, "startColumn": 9}
     assert first["level"] == "error"
-    assert rule_ids[first["ruleIndex"]] == "unknown-channel"
+    assert rule_ids[first["ruleIndex"]] == "wrong-channel-name"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
 
 
@@ -58,7 +57,7 @@ def test_junit_has_one_testcase_per_rule(runner: CliRunner) -> None:
     suite = ElementTree.fromstring(out).find("testsuite")
     assert suite is not None
     cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert cases["unknown-channel"].find("failure") is not None
+    assert cases["wrong-channel-name"].find("failure") is not None
     assert cases["unknown-event"].find("failure") is None
     missing = cases["payload-missing-field"]
     assert missing.find("failure") is None and missing.find("system-out") is not None

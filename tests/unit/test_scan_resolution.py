@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
-import pytest
-
-from hotelmate_rt.contracts import Contract, load_contract, load_contract_text
-from hotelmate_rt.scan import ScanResult, parse_config, scan
+from hotelmate_rt.contracts import Contract, load_contract_text
+from hotelmate_rt.scan import ScanResult, scan
 from hotelmate_rt.scan.match import ChannelMatcher
 from hotelmate_rt.scan.symbols import Hole
-
-CONTRACT = Path(__file__).resolve().parents[2] / "channels.yaml"
-QUIET = {"severity": {"uncovered-backend-event": "off", "uncovered-frontend-event": "off",
-                      "transition-never-emitted": "off"}}
+from tests.helpers import CONTRACT_PATH, site_rules_only, write_tree
 
 ENVELOPE = """
   hotel_event:
@@ -37,24 +31,9 @@ ENVELOPE = """
 """
 
 
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """Load the project's contract once."""
-    return load_contract(CONTRACT)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write a small source tree."""
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
-
-
 def run(contract: Contract, root: Path) -> ScanResult:
     """Scan a tree with coverage rules off."""
-    return scan([root], contract, parse_config(QUIET), root=root)
+    return scan([root], contract, site_rules_only(), root=root)
 
 
 def channels(result: ScanResult) -> list[list[str]]:
@@ -65,7 +44,7 @@ def channels(result: ScanResult) -> list[list[str]]:
 
 def test_python_string_building_forms(contract: Contract, tmp_path: Path) -> None:
     """Literals, f-strings, .format, %, concatenation, constants and helpers all resolve."""
-    write(tmp_path, {"views.py": '''
+    write_tree(tmp_path, {"views.py": '''
         from pusher import Pusher
         client = Pusher()
         PREFIX = "private-booking-"
@@ -98,7 +77,7 @@ def test_python_string_building_forms(contract: Contract, tmp_path: Path) -> Non
 
 def test_python_branches_give_alternatives(contract: Contract, tmp_path: Path) -> None:
     """A name assigned in two branches is checked in both forms."""
-    write(tmp_path, {"views.py": '''
+    write_tree(tmp_path, {"views.py": '''
         def send(pusher_client, hotel, staff_only):
             if staff_only:
                 channel = f"private-hotel-{hotel.slug}-staff"
@@ -114,10 +93,10 @@ def test_python_branches_give_alternatives(contract: Contract, tmp_path: Path) -
 
 def test_envelope_event_type_is_checked(tmp_path: Path) -> None:
     """An envelope event's `type` must be a known variant and its fields that variant's fields."""
-    text = CONTRACT.read_text(encoding="utf-8").replace("\nevent_aliases:",
+    text = CONTRACT_PATH.read_text(encoding="utf-8").replace("\nevent_aliases:",
                                                          ENVELOPE + "\nevent_aliases:")
-    contract = load_contract_text(text, str(CONTRACT))
-    write(tmp_path, {"chat.py": '''
+    contract = load_contract_text(text, str(CONTRACT_PATH))
+    write_tree(tmp_path, {"chat.py": '''
         def created(pusher_client, hotel, conversation, message):
             conversation_channel = f"private-{hotel.slug}-conversation-{conversation.id}-chat"
             pusher_client.trigger(conversation_channel, "hotel_event",
@@ -127,16 +106,16 @@ def test_envelope_event_type_is_checked(tmp_path: Path) -> None:
             pusher_client.trigger(conversation_channel, "hotel_event",
                                   {"type": "message_deleted", "message_id": 1, "text": "x"})
     '''})
-    result = scan([tmp_path], contract, parse_config(QUIET), root=tmp_path)
+    result = scan([tmp_path], contract, site_rules_only(), root=tmp_path)
     assert [(f.rule, f.line) for f in result.findings] == [
-        ("unknown-event", 7), ("payload-unknown-field", 9)]
+        ("unknown-variant", 7), ("payload-unknown-field", 9)]
     assert "did you mean `message_deleted`?" in (result.findings[0].fix or "")
 
 
 def test_js_comments_strings_regex_and_nested_templates(contract: Contract,
                                                         tmp_path: Path) -> None:
     """Comments, strings, regex literals and nested template literals never confuse the scan."""
-    write(tmp_path, {"app.js": '''
+    write_tree(tmp_path, {"app.js": '''
         // pusher.subscribe('commented-out');
         /* channel.bind('also-commented', f); */
         const text = "pusher.subscribe('in-a-string')";
@@ -156,7 +135,7 @@ def test_js_comments_strings_regex_and_nested_templates(contract: Contract,
 def test_js_registry_and_names_built_in_another_function(contract: Contract,
                                                          tmp_path: Path) -> None:
     """`channels[key] = pusher.subscribe(name)` links later binds on `channels[key]`."""
-    write(tmp_path, {
+    write_tree(tmp_path, {
         "names.js": '''
             export function hotelChannel(slug) {
               const name = `hotel-${slug}`;
@@ -179,7 +158,7 @@ def test_js_registry_and_names_built_in_another_function(contract: Contract,
 
 def test_private_channel_without_auth(contract: Contract, tmp_path: Path) -> None:
     """A private channel through a client with no auth endpoint is reported at the subscribe."""
-    write(tmp_path, {"Chat.tsx": '''
+    write_tree(tmp_path, {"Chat.tsx": '''
         import Pusher from 'pusher-js';
         const pusher = new Pusher('key', { cluster: 'eu' });
         export const Chat = ({ slug, room }: { slug: string; room: string }) => {

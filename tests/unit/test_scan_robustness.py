@@ -11,19 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
-from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.scan import parse_config, scan
 
-CONTRACT = Path(__file__).resolve().parents[2] / "channels.yaml"
 GOOD = 'def f(pusher_client):\n    pusher_client.trigger("hotel-x", "offer-deleted", {})\n'
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """Load the project's contract once."""
-    return load_contract(CONTRACT)
 
 
 def test_every_bad_file_is_skipped_with_a_reason(contract: Contract, tmp_path: Path) -> None:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from hotelmate_rt.contracts import Contract, VerdictKind, load_contract
+from hotelmate_rt.contracts import Contract, VerdictKind
 from hotelmate_rt.emitters import Emitter, Outcome, RecordingTransport
 from hotelmate_rt.errors import PayloadRejected
 from hotelmate_rt.testing import EventCapture, capture_events
-
-ROOT = Path(__file__).resolve().parents[2]
-AT = "2025-03-01T10:00:00Z"
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The repository's contract."""
-    return load_contract(ROOT / "channels.yaml")
+from tests.helpers import AT
 
 
 def test_capture_records_instead_of_sending(contract: Contract) -> None:
