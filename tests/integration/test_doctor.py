@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from hotelmate_rt.auth import Principal
 from hotelmate_rt.cli.app import app
-from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.oncall import DoctorOptions, DoctorReport, Status, run_doctor
 from hotelmate_rt.testing.auth_server import AuthServer
 from hotelmate_rt.testing.http import ServerThread
@@ -29,12 +29,6 @@ HOTEL = "hotel-paradise"
 GUEST_TOKEN = "guest-token-0002-abcdef"
 STAFF_TOKEN = "staff-token-7-abcdef"
 ORIGIN = "http://localhost:3000"
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The shipped contract."""
-    return load_contract(ROOT / "channels.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from hotelmate_rt.auth import Principal
 from hotelmate_rt.cli.app import app
-from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts import Contract
 from hotelmate_rt.emitters import NO_RETRY, Emitter, PusherTransport
 from hotelmate_rt.oncall import Status, TriageOptions, TriageReport, run_triage
 from hotelmate_rt.oncall.httpapi import channel_info
@@ -34,12 +34,6 @@ GUEST_TOKENS = {"guest-token-0002-abcdef": "BK-2025-0002", "guest-token-0003-abc
                 "guest-token-0005-abcdef": "BK-2025-0005", "guest-token-0006-abcdef":
                 "BK-2025-0006"}
 STAFF_TOKEN = "staff-token-7-abcdef"
-
-
-@pytest.fixture(scope="module")
-def contract() -> Contract:
-    """The shipped contract."""
-    return load_contract(ROOT / "channels.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 and event names a frontend env file declares (…CHANNEL… / …EVENT… variables).
 
 Severity comes from each scan finding's own level (error -> fail, warning -> warn) and the doctor
-code from its rule id, never from its message. Names in an env file are not code, so they are
-resolved against the contract's channels, aliases and events here.
+code from its rule id, never from its message. Names in an env file are not code: they go through
+the contract resolution API (`hotelmate_rt.contracts.resolve`) directly.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hotelmate_rt.contracts.resolve import WILDCARD, NameStatus, resolve_channel, resolve_event
 from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped, warned, with_id
 from hotelmate_rt.oncall.model import Section
 from hotelmate_rt.settings import FRONTEND_PREFIXES, FrontendSettings
@@ -20,8 +21,8 @@ from hotelmate_rt.settings import FRONTEND_PREFIXES, FrontendSettings
 from .context import DOCTOR, DoctorContext
 
 if TYPE_CHECKING:
-    from hotelmate_rt.contracts import Channel, Contract
-    from hotelmate_rt.scan import Finding, ScanResult
+    from hotelmate_rt.contracts import Contract
+    from hotelmate_rt.scan import ScanResult
 
 SCAN_CODES: dict[str, tuple[str, bool]] = {
     "public-with-auth": ("public-channel-with-auth", True),
@@ -80,37 +81,17 @@ def names(ctx: DoctorContext) -> Iterator[Outcome]:
 
 def _scan_outcomes(contract: Contract, result: ScanResult) -> list[Outcome]:
     """Turn the scan's findings into outcomes: code from the rule id, status from the level."""
-    values = {(site.file, v.line, v.column): ("".join(p if isinstance(p, str) else "{*}"
-                                                      for p in v.sym))
-              for site in result.sites for v in (*site.channels, *site.events)}
     out: list[Outcome] = []
     for index, finding in enumerate(result.findings):
         if finding.rule not in SCAN_CODES:
             continue
         code, security = SCAN_CODES[finding.rule]
-        if _names_an_alias(contract, finding, values.get((finding.file, finding.line,
-                                                          finding.column))):
-            code = "deprecated-channel" if code == "unknown-channel" else "deprecated-event"
         where = f"{finding.file}:{finding.line}"
         report = failed if finding.level.value == "error" else warned
         out.append(report(finding.message + (f" ({finding.fix})" if finding.fix else ""),
                           id=f"frontend.{code}.s{index}", title=where, evidence=[where],
                           next_action=finding.fix or "", code=code, security=security))
     return out
-
-
-def _names_an_alias(contract: Contract, finding: Finding, shape: str | None) -> bool:
-    """Tell whether an unknown-name finding is in fact an alias of the contract.
-
-    Until the scan reports wrong names under their own rule ids (`wrong-channel-name`,
-    `wrong-event-name`, mapped above), its `unknown-*` findings cover them too.
-    """
-    if shape is None or finding.rule not in ("unknown-channel", "unknown-event"):
-        return False
-    if finding.rule == "unknown-event":
-        return shape in contract.event_aliases
-    resolved = resolve_channel(contract, shape)
-    return resolved is not None and resolved[1] is not None
 
 
 def env_names(settings: FrontendSettings) -> list[EnvName]:
@@ -131,51 +112,29 @@ def env_names(settings: FrontendSettings) -> list[EnvName]:
     return found
 
 
-def resolve_channel(contract: Contract, name: str) -> tuple[Channel, str | None, str] | None:
-    """Resolve a channel name or template (`booking.${id}`) to (channel, alias status, canonical)."""
-    shape = _PLACEHOLDER.sub("{*}", name)
-    if shape == name:
-        match = contract.match_channel(name)
-        if match is None:
-            return None
-        return match.channel, match.alias.status.value if match.alias else None, \
-            match.canonical_name
-    for channel in contract.channels.values():
-        if channel.template.wildcard() == shape:
-            return channel, None, channel.template.text
-    for channel in contract.channels.values():
-        for alias in channel.aliases:
-            if alias.template.wildcard() == shape:
-                return channel, alias.status.value, channel.template.text
-    return None
-
-
 def _judge(contract: Contract, use: EnvName) -> list[Outcome]:
     """Name what is wrong with one declared name (nothing when it is right)."""
     from hotelmate_rt.contracts import ChannelKind
-    from hotelmate_rt.contracts.model import suggest
 
     title = f"{use.kind} {use.name}"
     evidence = [use.where]
     if use.kind == "bind":
-        if use.name in contract.events:
+        event = resolve_event(contract, use.name)
+        if event.status is NameStatus.CANONICAL:
             return []
-        alias = contract.event_aliases.get(use.name)
-        if alias is not None:
-            replacement = " / ".join(alias.replaced_by)
-            return [failed(f"event {use.name!r} is a {alias.status.value} name "
-                           f"({alias.note or 'alias'}); the backend sends {replacement}",
-                           title=title, evidence=evidence, next_action=f"bind {replacement}",
-                           code="deprecated-event")]
-        guess = suggest(use.name, contract.events)
-        return [failed(f"event {use.name!r} is not in the contract"
-                       + (f"; did you mean {guess!r}?" if guess else ""), title=title,
-                       evidence=evidence, code="unknown-event",
-                       next_action=f"bind {guess!r}" if guess else "bind an event from the "
-                                                                   "contract")]
+        if event.status is NameStatus.UNKNOWN:
+            guess = event.suggestion
+            return [failed(event.problem or "", title=title, evidence=evidence,
+                           code="unknown-event",
+                           next_action=f"bind {guess!r}" if guess else "bind an event from the "
+                                                                       "contract")]
+        return [failed(f"event {use.name!r} is a {event.status.value} name "
+                       f"({event.note or 'alias'}); the backend sends {event.replacement}",
+                       title=title, evidence=evidence, next_action=f"bind {event.replacement}",
+                       code="deprecated-event")]
     out: list[Outcome] = []
-    resolved = resolve_channel(contract, use.name)
-    canonical = resolved[2] if resolved else ""
+    resolved = resolve_channel(contract, _PLACEHOLDER.sub(WILDCARD, use.name))
+    canonical = resolved.canonical or ""
     if ChannelKind.of_name(use.name) is ChannelKind.PUBLIC and use.auth_headers:
         better = canonical and ChannelKind.of_name(canonical) is not ChannelKind.PUBLIC
         out.append(failed(
@@ -186,12 +145,13 @@ def _judge(contract: Contract, use: EnvName) -> list[Outcome]:
             title=title, evidence=evidence, code="public-channel-with-auth", security=True,
             next_action=f"subscribe to {canonical!r}" if better else
             "use a private- channel for anything that needs auth"))
-    if resolved is None:
+    if resolved.status is NameStatus.UNKNOWN:
         out.append(warned(f"{use.name!r} matches no channel of the contract", title=title,
                           evidence=evidence, code="unknown-channel",
                           next_action="check the name against `hotelmate-rt contract show`"))
-    elif resolved[1] is not None:
-        out.append(failed(f"{use.name!r} matches only a {resolved[1]} name of {resolved[0].id}; "
+    elif resolved.status is not NameStatus.CANONICAL and resolved.channel is not None:
+        out.append(failed(f"{use.name!r} matches only a {resolved.status.value} name of "
+                          f"{resolved.channel.id}; "
                           f"the backend sends on {canonical!r}, so this subscription receives "
                           "nothing", title=title, evidence=evidence, code="deprecated-channel",
                           next_action=f"subscribe to {canonical!r}"))
