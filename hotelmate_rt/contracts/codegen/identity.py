@@ -19,7 +19,10 @@ def contract_hash(contract: Contract) -> str:
     data.pop("path", None)
     for section, key in _NAMED.items():
         data[section] = {item[key]: item for item in data.get(section, [])}
+    for channel in data["channels"].values():
+        channel["events"] = sorted(channel["events"])  # follows the order of `events:`
     for machine in data["state_machines"].values():
         machine["transitions"] = sorted(machine["transitions"],
                                         key=lambda t: (t["from"], t["to"]))
+        machine["aliases"] = sorted(machine["aliases"], key=lambda a: a["name"])
     return "sha256:" + hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()
