@@ -357,6 +357,11 @@ CASES: list[tuple[str, Edit, Edit, set[tuple[DiffCheck, Level]]]] = [
      {(DiffCheck.INITIAL_CHANGED, W)}),
     ("status machine removed", _same, _pop(["state_machines", "booking"]),
      {(DiffCheck.MACHINE_REMOVED, E)}),
+    ("status machine added", _same,
+     _set(["state_machines", "room"], {"parameter": "room_number", "states": ["CLEAN", "DIRTY"],
+                                       "transitions": [{"from": "CLEAN", "to": "DIRTY",
+                                                        "emits": ["booking_updated"]}]}),
+     {(DiffCheck.MACHINE_ADDED, I)}),
     ("action removed", _same, _pop(["actions", "staff_message_to_guest"]),
      {(DiffCheck.ACTION_REMOVED, E)}),
     ("action added", _same,
@@ -396,10 +401,10 @@ def _contract(edit: Edit, name: str) -> Any:
     return load_contract_text(yaml.safe_dump(data, sort_keys=False), name)
 
 
-def test_the_table_has_at_least_forty_edits_covering_every_level() -> None:
-    """The table is as large as promised and exercises ERR, WARN and INFO."""
+def test_the_table_has_at_least_forty_edits_covering_every_check() -> None:
+    """The table is as large as promised and exercises every check id at least once."""
     assert len(CASES) >= 40
-    assert {level for *_, expected in CASES for _, level in expected} == set(Level)
+    assert {check for *_, expected in CASES for check, _ in expected} == set(DiffCheck)
 
 
 @pytest.mark.parametrize(("before", "after", "expected"), [c[1:] for c in CASES],
