@@ -20,7 +20,7 @@ from hotelmate_rt.contracts.diff import diff_contracts
 
 CHANNELS = 200
 EVENTS = 1000
-RUNS = 5
+RUNS = 7
 TARGET_S = 1.0
 
 
@@ -108,12 +108,14 @@ def main() -> None:
                 app(["contract", "diff", str(old), str(new), "--format", "json"],
                     standalone_mode=False)
             commands.append(time.perf_counter() - start)
-    load_s, diff_s, command_s = (statistics.median(x) for x in (loads, diffs, commands))
     print(f"contracts: {CHANNELS} channels, {EVENTS} events each side; {changes} changes found")
-    print(f"load both sides (baseline)      {load_s * 1000:8.1f} ms")
-    print(f"diff only                       {diff_s * 1000:8.1f} ms")
-    print(f"contract diff command (all)     {command_s * 1000:8.1f} ms  "
-          f"(target < {TARGET_S * 1000:.0f} ms: {'met' if command_s < TARGET_S else 'MISSED'})")
+    print(f"{'':32}{'median':>10}{'best':>10}")
+    for label, samples in (("load both sides (baseline)", loads), ("diff only", diffs),
+                           ("contract diff command (all)", commands)):
+        print(f"{label:32}{statistics.median(samples) * 1000:7.1f} ms{min(samples) * 1000:7.1f} ms")
+    command_s = statistics.median(commands)
+    print(f"target: command under {TARGET_S * 1000:.0f} ms (median): "
+          f"{'met' if command_s < TARGET_S else 'MISSED'}")
     sys.exit(0)
 
 
