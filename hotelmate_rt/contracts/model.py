@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +97,7 @@ class ChannelAlias:
     status: AliasStatus
     note: str = ""
     where: Location = NOWHERE
+    sunset: datetime.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,7 @@ class EventAlias:
     status: AliasStatus
     note: str = ""
     where: Location = NOWHERE
+    sunset: datetime.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +260,14 @@ class Contract:
     _judge_cache: dict[tuple[str, str, str | None], Any] = field(default_factory=dict,
                                                                 repr=False, compare=False)
     _resolved: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _locator: Callable[[tuple[str | int, ...]], Location] | None = field(default=None, repr=False,
+                                                                       compare=False)
+
+    def locate(self, *path: str | int) -> Location:
+        """Return where a key path (`"events", name, "schema"`) was written, else its nearest parent."""
+        if self._locator is None:
+            return Location(self.path, 0, 0, ".".join(map(str, path)))
+        return self._locator(path)
 
     @property
     def patterns(self) -> dict[str, str]:

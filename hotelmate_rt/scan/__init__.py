@@ -2,7 +2,7 @@
 
 from hotelmate_rt.errors import ConfigError
 
-from .config import ScanConfig, find_pyproject, load_config, parse_config
+from .config import ScanConfig, find_pyproject, load_config, load_tool_table, parse_config
 from .engine import scan
 from .model import (
     ClientConfig,
@@ -35,6 +35,7 @@ __all__ = [
     "SkippedFile",
     "find_pyproject",
     "load_config",
+    "load_tool_table",
     "parse_config",
     "scan",
 ]

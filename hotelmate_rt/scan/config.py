@@ -51,6 +51,11 @@ def load_config(path: Path | None) -> ScanConfig:
     """Read `[tool.hotelmate-rt]` from a pyproject.toml; defaults when absent or path is None."""
     if path is None:
         return ScanConfig()
+    return parse_config(load_tool_table(path), str(path))
+
+
+def load_tool_table(path: Path, *subtable: str) -> dict[str, object]:
+    """Read `[tool.hotelmate-rt]` (or a sub-table such as `diff`) of a pyproject.toml; {} if absent."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -58,9 +63,14 @@ def load_config(path: Path | None) -> ScanConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     table = data.get("tool", {}).get("hotelmate-rt", {})
+    name = "tool.hotelmate-rt"
+    for key in subtable:
+        if not isinstance(table, dict):
+            break
+        table, name = table.get(key, {}), f"{name}.{key}"
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.hotelmate-rt] must be a table")
-    return parse_config(table, str(path))
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    return table
 
 
 def parse_config(table: dict[str, object], source: str = "<config>") -> ScanConfig:
