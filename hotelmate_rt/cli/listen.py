@@ -201,62 +201,29 @@ def check_command(
 # -- the session ---------------------------------------------------------------------------
 
 
+_SETUP_HINTS = {
+    "key": "pass --key or set PUSHER_KEY (the key the frontend uses)",
+    "audience": "e.g. hotelmate-rt listen --as guest --token T --booking BK-2025-0002",
+    "secret": "pass --secret or set HOTELMATE_RT_PUSHER_SECRET (dev servers only)",
+    "token": "pass --token or set HOTELMATE_RT_TOKEN",
+    "auth": "pass --auth-endpoint URL --token T (or --sign-locally for a dev server)",
+}
+
+
 def build_probe(args: SessionArgs, contract: Contract, options: Any = None) -> Probe:
     """Turn command-line arguments into a ready (not yet connected) Probe, or exit 2."""
-    from hotelmate_rt.errors import HotelmateRtError
-    from hotelmate_rt.probes import (
-        Authorizer,
-        EndpointAuthorizer,
-        LocalSigner,
-        Probe,
-        Redactor,
-        ServerAddress,
-        StopWhen,
-        plan_subscriptions,
-    )
+    from dataclasses import asdict
 
-    redactor = Redactor([args.token, args.secret])
-    if not args.key:
-        fail("no Pusher app key", hint="pass --key or set PUSHER_KEY (the key the frontend uses)")
-    if args.audience is None and not args.channels:
-        fail("say who you listen as (--as guest|staff|public) or name channels with --channel",
-             hint="e.g. hotelmate-rt listen --as guest --token T --booking BK-2025-0002")
+    from hotelmate_rt.probes import ProbeSettings, ProbeSetupError
+    from hotelmate_rt.probes import build_probe as build
+
     try:
-        plan = plan_subscriptions(contract, args.audience, args.params, args.channels)
-    except HotelmateRtError as exc:
-        flags = ", ".join(f"{_PARAM_FLAGS.get(p, '--param ' + p)}" for p in
-                          sorted(_missing_params(str(exc), contract)))
-        fail(str(exc), hint=f"pass {flags}" if flags else "")
-    authorizer: Authorizer | None = None
-    if plan.needs_auth:
-        if args.sign_locally:
-            if not args.secret:
-                fail("--sign-locally needs the app secret",
-                     hint="pass --secret or set HOTELMATE_RT_PUSHER_SECRET (dev servers only)")
-            authorizer = LocalSigner(args.key, args.secret)
-        elif args.auth_endpoint:
-            if not args.token:
-                fail(f"{args.audience or 'this'} listen needs a bearer token for the auth "
-                     "endpoint", hint="pass --token or set HOTELMATE_RT_TOKEN")
-            authorizer = EndpointAuthorizer(args.auth_endpoint, args.token, args.key,
-                                            timeout=args.auth_timeout, redactor=redactor)
-        else:
-            private = ", ".join(c.name for c in plan.channels if c.private)
-            fail(f"{private} need(s) authorization from the backend's auth endpoint",
-                 hint="pass --auth-endpoint URL --token T (or --sign-locally for a dev server)")
-    server = ServerAddress.for_cluster(args.key, args.cluster) if args.cluster else \
-        ServerAddress(args.key, args.host, args.port, args.tls)
-    try:
-        return Probe(contract, server, plan, authorizer, target=args.target,
-                     stop=StopWhen(args.count, args.until, args.timeout), options=options,
-                     redactor=redactor)
-    except HotelmateRtError as exc:
-        fail(redactor(str(exc)))
-
-
-def _missing_params(message: str, contract: Contract) -> list[str]:
-    """Find parameter names mentioned in an error message (for a flag hint)."""
-    return [p for p in contract.parameters if p in message and "pass" in message]
+        return build(ProbeSettings(**asdict(args)), contract, options)
+    except ProbeSetupError as exc:
+        flags = ", ".join(_PARAM_FLAGS.get(p, "--param " + p) for p in exc.missing)
+        hint = f"pass {flags}" if exc.field == "params" and flags else \
+            _SETUP_HINTS.get(exc.field, "")
+        fail(str(exc), hint=hint)
 
 
 def run_session(args: SessionArgs, as_json: bool, contract_path: Path | None,
