@@ -19,8 +19,6 @@ import asyncio
 import contextlib
 import json
 import queue
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -87,8 +85,7 @@ class _Console:
         if config.sender is not None:
             for secret in config.sender.redactor.secrets:
                 self.redactor.add(secret)
-        self.workdir = Path(tempfile.mkdtemp(prefix="hotelmate-console-"))
-        self.feed = Feed(config.contract, self.workdir)
+        self.feed = Feed(config.contract)
         self.broadcast = Broadcast()
         self.outbox: queue.SimpleQueue[tuple[str, dict[str, Any]]] = queue.SimpleQueue()
         self.doctor = DoctorRunner(lambda kind, data: self.outbox.put((kind, data)),
@@ -110,12 +107,11 @@ class _Console:
             await run_in_threadpool(self.close)
 
     def close(self) -> None:
-        """Stop the probe, wait for the doctor (bounded), close the sender, remove the files."""
+        """Stop the probe (its recording is removed), wait for the doctor, close the sender."""
         self.feed.close()
         self.doctor.join(2.0)
         if self.config.sender is not None:
             self.config.sender.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
     async def pump(self) -> None:
         """Move queued items, doctor results and changed stats to the broadcast."""

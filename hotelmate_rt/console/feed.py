@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 import threading
 import time
 from collections import Counter, deque
@@ -72,10 +74,11 @@ class _Channel:
 class Feed:
     """Run one probe at a time for the page and keep what the page needs to show it."""
 
-    def __init__(self, contract: Contract, workdir: Path) -> None:
-        """Prepare an idle feed that records into `workdir`."""
+    def __init__(self, contract: Contract, workdir: Path | None = None) -> None:
+        """Prepare an idle feed recording into `workdir` (default: a private temporary one)."""
         self.contract = contract
         self.workdir = workdir
+        self._own_workdir = workdir is None
         self._lock = threading.Lock()
         self._session = 0
         self._probe: Probe | None = None
@@ -132,6 +135,8 @@ class Feed:
             self._begin()
             if self._writer is not None:
                 self._writer.close()
+            if self.workdir is None:
+                self.workdir = Path(tempfile.mkdtemp(prefix="hotelmate-console-"))
             self._writer = RecordWriter(self.workdir / f"session-{self._session}.jsonl")
             self._probe = probe
             self._who = dict(who)
@@ -170,11 +175,13 @@ class Feed:
                 self._writer = RecordWriter(self._writer.path)
 
     def close(self) -> None:
-        """Stop the session and close the recording."""
+        """Stop the session, close the recording and remove the files this feed made."""
         self.stop()
         with self._lock:
             if self._writer is not None:
                 self._writer.close()
+            if self._own_workdir and self.workdir is not None:
+                shutil.rmtree(self.workdir, ignore_errors=True)
 
     # -- the consumer thread ---------------------------------------------------------------
 

@@ -38,7 +38,7 @@ _URL = re.compile(r"http://\S+/s/[A-Za-z0-9_-]+/")
 
 
 @contextlib.contextmanager
-def chromium(viewport: Mapping[str, int] | None = None, **options: Any) -> Iterator[Any]:
+def chromium(width: int = 1400, height: int = 820, **options: Any) -> Iterator[Any]:
     """Yield a Playwright browser context on Debian's Chromium with a fresh profile; close it."""
     from playwright.sync_api import sync_playwright
 
@@ -52,7 +52,7 @@ def chromium(viewport: Mapping[str, int] | None = None, **options: Any) -> Itera
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=args,
-                viewport=dict(viewport or {"width": 1400, "height": 820}),
+                viewport={"width": width, "height": height},
                 accept_downloads=True, **options)
             try:
                 yield context

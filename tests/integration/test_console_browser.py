@@ -130,7 +130,7 @@ def rows(page: Any) -> list[dict[str, Any]]:
     """The table's visible rows: channel, event and verdict badges."""
     return list(page.evaluate("""() => [...document.querySelectorAll('.viewport .vrow')]
         .filter((r) => !r.hidden)
-        .map((r) => ({n: Number(r.dataset.n), channel: r.querySelector('.c').firstChild.textContent,
+        .map((r) => ({n: Number(r.dataset.n), channel: r.querySelector('.c .name').textContent,
                       contract: r.querySelector('.cid').textContent,
                       event: r.querySelector('.e').textContent,
                       badges: [...r.querySelectorAll('.badge')].map((b) => b.textContent)}))"""))
@@ -274,7 +274,8 @@ def test_doctor_tab_shows_each_check(guest_page: Any) -> None:
     assert len(ids) >= 5
     assert {status for _, status in ids} <= {"pass", "warn", "fail", "skip"}
     assert any(status == "pass" for _, status in ids)
-    assert TOKEN not in page.inner_text("#doctor-checks")
+    text = page.inner_text("#doctor-checks")
+    assert TOKEN not in text and "Guest token: own channel" in text
     page.click(".tabs button[data-tab=events]")
 
 

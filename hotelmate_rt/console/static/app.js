@@ -194,8 +194,8 @@ function fillRow(row, item) {
 }
 
 function cellChannel(item) {
-  const cell = el("span", "c", item.channel);
-  cell.append(el("small", "cid", item.channel_id || "not in contract"));
+  const cell = el("span", "c");
+  cell.append(el("span", "name", item.channel), el("small", "cid", item.channel_id || "not in contract"));
   return cell;
 }
 
@@ -604,12 +604,13 @@ async function start() {
   window.setInterval(() => { if (state.stats) showTimeline(state.stats); }, 2000);
 }
 
-// What the page holds, for tests and the benchmark (read-only numbers, no data).
+// What the page holds, for tests and the benchmark (read-only numbers, no data); `judged` is
+// the server's count of events its probe judged (from the last stats message).
 window.hotelmateConsole = {
   counts: () => ({received: state.received, kept: state.all.length, dropped: state.dropped,
                   inTable: state.all.length + state.dropped + state.held.length,
                   showing: state.view.length, held: state.held.length, skipped: state.skipped,
-                  drawn, session: state.session}),
+                  drawn, session: state.session, judged: state.stats ? state.stats.events : 0}),
 };
 
 start();
