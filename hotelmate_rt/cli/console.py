@@ -70,7 +70,7 @@ def console_command(
     Ctrl-C. Exit 2 when the contract does not load, the port is busy or the extra is missing.
     """
     try:
-        from hotelmate_rt.console import ConsoleConfig, TestSender, bind, create_app, serve
+        from hotelmate_rt.console import ConsoleConfig, EventSender, bind, create_app, serve
     except ModuleNotFoundError as exc:
         fail(f"the console needs {exc.name}", hint="pip install 'hotelmate-rt[console]'")
     from hotelmate_rt.errors import ConfigError
@@ -90,7 +90,7 @@ def console_command(
     sender = None
     if allow_send:
         try:
-            sender = TestSender.from_env(contract, target)
+            sender = EventSender.from_env(contract, target)
         except ConfigError as exc:
             fail(f"--allow-send: {exc}",
                  hint="e.g. PUSHER_URL=http://KEY:SECRET@127.0.0.1:6001/apps/APP_ID")

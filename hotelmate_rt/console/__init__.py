@@ -17,8 +17,8 @@ the doctor. Needs the `console` extra (starlette, uvicorn). See `app.py` for the
 from .app import ConsoleConfig, create_app
 from .doctor import run_doctor_checks
 from .forms import example_payload, page_contract
-from .sender import TestSender
+from .sender import EventSender
 from .server import bind, serve
 
-__all__ = ["ConsoleConfig", "TestSender", "bind", "create_app", "example_payload",
+__all__ = ["ConsoleConfig", "EventSender", "bind", "create_app", "example_payload",
            "page_contract", "run_doctor_checks", "serve"]

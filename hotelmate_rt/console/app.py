@@ -41,7 +41,7 @@ from .doctor import DoctorRunner, doctor_options
 from .feed import Feed
 from .forms import page_contract
 from .guard import Guard, allowed_hosts, new_token
-from .sender import TestSender
+from .sender import EventSender
 
 __all__ = ["ConsoleConfig", "create_app"]
 
@@ -65,7 +65,7 @@ class ConsoleConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     token: str = field(default_factory=new_token)
-    sender: TestSender | None = None
+    sender: EventSender | None = None
     connection: ConnectionOptions | None = None
 
     @property

@@ -99,6 +99,7 @@ def emitter(soketi: SoketiServer) -> Iterator[Emitter]:
 def connect_as_guest(page: Any, url: str) -> None:
     """Open the console and connect as the test guest through the auth endpoint."""
     page.goto(url)
+    page.wait_for_selector("#connect:enabled", timeout=WAIT_MS)
     page.check("input[name=audience][value=guest]")
     page.fill("[name=booking_id]", BOOKING)
     page.fill("[name=hotel_slug]", HOTEL)
@@ -293,6 +294,7 @@ def test_connect_errors_are_shown_not_raised(browser: Any, console: ConsoleProce
     """A guest without a bearer token gets a message saying so, and the token field focused."""
     page = browser.new_page()
     page.goto(console.url)
+    page.wait_for_selector("#connect:enabled", timeout=WAIT_MS)
     page.check("input[name=audience][value=guest]")
     page.fill("[name=hotel_slug]", HOTEL)
     page.fill("[name=booking_id]", BOOKING)
@@ -325,7 +327,7 @@ def test_reconnects_and_gaps_reach_the_timeline(fresh_soketi: SoketiServer, brow
                         env=pusher_env(fresh_soketi), cwd=ROOT) as public:
         page = browser.new_page()
         page.goto(public.url)
-        assert page.is_checked("input[name=audience][value=public]")
+        page.wait_for_selector("input[name=audience][value=public]:checked", timeout=WAIT_MS)
         page.click("#connect")
         page.wait_for_selector('.channel-list li.ch-subscribed[data-channel="hotel-hotel-paradise"]',
                                timeout=WAIT_MS)

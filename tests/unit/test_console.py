@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hotelmate_rt.console import ConsoleConfig, TestSender, create_app, example_payload, page_contract
+from hotelmate_rt.console import ConsoleConfig, EventSender, create_app, example_payload, page_contract
 from hotelmate_rt.console.broadcast import Broadcast
 from hotelmate_rt.console.doctor import doctor_options, run_doctor_checks
 from hotelmate_rt.console.feed import Feed
@@ -258,13 +258,13 @@ def test_doctor_options_take_the_form_and_the_console_server() -> None:
 # -- the send form -------------------------------------------------------------------------
 
 
-def _sender(contract: Contract, transport: RecordingTransport) -> TestSender:
-    """A TestSender over a recording transport (no retries to wait for)."""
+def _sender(contract: Contract, transport: RecordingTransport) -> EventSender:
+    """A EventSender over a recording transport (no retries to wait for)."""
     from hotelmate_rt.emitters import RetryPolicy
 
     emitter = Emitter(contract, transport, strict=True, defer=False, dead_letter=False,
                       retry=RetryPolicy(attempts=1))
-    return TestSender(emitter, Redactor(["the-app-secret"]))
+    return EventSender(emitter, Redactor(["the-app-secret"]))
 
 
 def test_sender_sends_valid_events_and_describes_refusals(contract: Contract) -> None:

@@ -498,8 +498,15 @@ function bindSend() {
     }
     $("#send-data").value = JSON.stringify(event.example, null, 2);
   };
-  select.addEventListener("change", fill);
+  let chosen = false;
+  select.addEventListener("change", () => { chosen = true; fill(); });
   fill();
+  // Until someone picks an event, offer the first one the connected page would receive.
+  document.querySelector('.tabs button[data-tab="send"]').addEventListener("click", () => {
+    const ids = new Set(((state.stats && state.stats.channels) || []).map((c) => c.channel_id));
+    const event = config.contract.events.find((e) => e.channels.some((c) => ids.has(c)));
+    if (!chosen && event && select.value !== event.name) { select.value = event.name; fill(); }
+  });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const box = $("#send-result");
@@ -601,6 +608,7 @@ async function start() {
   showAudienceFields();
   bindSend();
   openStream();
+  $("#connect").disabled = false;
   window.setInterval(() => { if (state.stats) showTimeline(state.stats); }, 2000);
 }
 
