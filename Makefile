@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 .PHONY: help install system-packages test lint pytest demo bench soketi clean distclean
 
 help:
-	@echo "make install    venv + pip install -e '.[dev,django]' + npm install (soketi, pusher-js)"
+	@echo "make install    venv + pip install -e '.[dev,django,console]' + npm install (soketi, pusher-js)"
 	@echo "make test       install, ruff, mypy, pytest (what CI runs)"
 	@echo "make lint       ruff + mypy"
 	@echo "make demo       start soketi, send one event, receive it, stop"
@@ -27,7 +27,7 @@ system-packages:
 
 $(PY_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev,django]'
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev,django,console]'
 	@touch $@
 
 # `npm ci` rejects this lockfile (msgpackr-extract's optional platform packages are missing from

@@ -38,7 +38,7 @@ def _register_optional() -> None:
     """Attach the command modules that exist (each one registers itself on `app`)."""
     import importlib
 
-    for name in ("emit", "listen", "scan", "oncall", "evolve"):
+    for name in ("emit", "listen", "scan", "oncall", "evolve", "console"):
         try:
             module = importlib.import_module(f"hotelmate_rt.cli.{name}")
         except ModuleNotFoundError as exc:

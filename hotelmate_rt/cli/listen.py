@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -13,7 +13,12 @@ from .output import Format, JsonOption, choose_format, format_option
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
-    from hotelmate_rt.probes import Probe, RecordWriter
+    from hotelmate_rt.probes import (
+        Probe,
+        ProbeSettings,
+        ProbeSetupError,
+        RecordWriter,
+    )
 
 AS_OPTION = typer.Option(None, "--as", help="Listen as this audience: guest, staff or public.")
 TOKEN_OPTION = typer.Option(None, "--token", envvar="HOTELMATE_RT_TOKEN", show_default=False,
@@ -181,67 +186,46 @@ def check_command(
 # -- the session ---------------------------------------------------------------------------
 
 
-def build_probe(args: SessionArgs, contract: Contract, options: Any = None) -> Probe:
-    """Turn command-line arguments into a ready (not yet connected) Probe, or exit 2."""
-    from hotelmate_rt.errors import HotelmateRtError
-    from hotelmate_rt.probes import (
-        Authorizer,
-        EndpointAuthorizer,
-        LocalSigner,
-        Probe,
-        Redactor,
-        ServerAddress,
-        StopWhen,
-        plan_subscriptions,
-    )
+_SETUP_HINTS = {
+    "key": "pass --key or set PUSHER_KEY (the key the frontend uses)",
+    "audience": "e.g. hotelmate-rt listen --as guest --token T --booking BK-2025-0002",
+    "secret": "pass --secret or set HOTELMATE_RT_PUSHER_SECRET (dev servers only)",
+    "token": "pass --token or set HOTELMATE_RT_TOKEN",
+    "auth": "pass --auth-endpoint URL --token T (or --sign-locally for a dev server)",
+}
+
+
+def probe_settings(args: SessionArgs) -> ProbeSettings:
+    """Read the server from the flags over the environment (`hotelmate_rt.settings`) for `args`."""
+    from hotelmate_rt.probes import ProbeSettings
     from hotelmate_rt.settings import flag_overrides, load_settings
 
-    settings = load_settings(overrides=flag_overrides(
+    pusher = load_settings(overrides=flag_overrides(
         key=args.key, secret=args.secret, host=args.host, port=args.port, cluster=args.cluster,
         tls=args.tls))
-    redactor = Redactor([args.token, settings.secret])
-    if settings.errors:
-        fail(redactor("; ".join(settings.errors)))
-    if not settings.key:
-        fail("no Pusher app key", hint="pass --key or set PUSHER_KEY (the key the frontend uses)")
-    if args.audience is None and not args.channels:
-        fail("say who you listen as (--as guest|staff|public) or name channels with --channel",
-             hint="e.g. hotelmate-rt listen --as guest --token T --booking BK-2025-0002")
-    try:
-        plan = plan_subscriptions(contract, args.audience, args.params, args.channels)
-    except HotelmateRtError as exc:
-        flags = ", ".join(f"{_PARAM_FLAGS.get(p, '--param ' + p)}" for p in
-                          sorted(_missing_params(str(exc), contract)))
-        fail(str(exc), hint=f"pass {flags}" if flags else "")
-    authorizer: Authorizer | None = None
-    if plan.needs_auth:
-        if args.sign_locally:
-            if not settings.secret:
-                fail("--sign-locally needs the app secret",
-                     hint="pass --secret or set HOTELMATE_RT_PUSHER_SECRET (dev servers only)")
-            authorizer = LocalSigner(settings.key, settings.secret)
-        elif args.auth_endpoint:
-            if not args.token:
-                fail(f"{args.audience or 'this'} listen needs a bearer token for the auth "
-                     "endpoint", hint="pass --token or set HOTELMATE_RT_TOKEN")
-            authorizer = EndpointAuthorizer(args.auth_endpoint, args.token, settings.key,
-                                            timeout=args.auth_timeout, redactor=redactor)
-        else:
-            private = ", ".join(c.name for c in plan.channels if c.private)
-            fail(f"{private} need(s) authorization from the backend's auth endpoint",
-                 hint="pass --auth-endpoint URL --token T (or --sign-locally for a dev server)")
-    server = ServerAddress.from_settings(settings)
-    try:
-        return Probe(contract, server, plan, authorizer, target=args.target,
-                     stop=StopWhen(args.count, args.until, args.timeout), options=options,
-                     redactor=redactor)
-    except HotelmateRtError as exc:
-        fail(redactor(str(exc)))
+    return ProbeSettings(pusher=pusher, audience=args.audience, token=args.token,
+                         params=args.params, channels=args.channels,
+                         auth_endpoint=args.auth_endpoint, sign_locally=args.sign_locally,
+                         target=args.target, count=args.count, until=args.until,
+                         timeout=args.timeout, auth_timeout=args.auth_timeout)
 
 
-def _missing_params(message: str, contract: Contract) -> list[str]:
-    """Find parameter names mentioned in an error message (for a flag hint)."""
-    return [p for p in contract.parameters if p in message and "pass" in message]
+def setup_failed(exc: ProbeSetupError) -> NoReturn:
+    """Exit 2 with the setup problem and the flag (or variable) that fixes it."""
+    flags = ", ".join(_PARAM_FLAGS.get(p, "--param " + p) for p in exc.missing)
+    hint = f"pass {flags}" if exc.field == "params" and flags else _SETUP_HINTS.get(exc.field, "")
+    fail(str(exc), hint=hint)
+
+
+def build_probe(args: SessionArgs, contract: Contract, options: Any = None) -> Probe:
+    """Turn command-line arguments into a ready (not yet connected) Probe, or exit 2."""
+    from hotelmate_rt.probes import ProbeSetupError
+    from hotelmate_rt.probes import build_probe as build
+
+    try:
+        return build(probe_settings(args), contract, options)
+    except ProbeSetupError as exc:
+        setup_failed(exc)
 
 
 def run_session(args: SessionArgs, fmt: Format, contract_path: Path | None,

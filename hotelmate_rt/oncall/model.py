@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hotelmate_rt.redact import Redactor
+from hotelmate_rt.settings import PusherSettings, load_settings
 
 __all__ = ["ChannelState", "Check", "DoctorReport", "Redactor", "Section", "SetupOptions",
            "Status", "TriageReport"]
@@ -27,6 +28,8 @@ class SetupOptions:
     env: Mapping[str, str] | None = None
     backend_env_file: Path | None = None
     overrides: dict[str, str] = field(default_factory=dict)
+    settings: PusherSettings | None = None
+    """Settings already read (the console's): then env, backend_env_file and overrides are not."""
     auth_endpoint: str | None = None
     guest_token: str | None = None
     staff_token: str | None = None
@@ -34,6 +37,12 @@ class SetupOptions:
     room_number: str | None = None
     origin: str | None = None
     step_timeout: float = 5.0
+
+    def read_settings(self) -> PusherSettings:
+        """Return the given settings, else read them (env, env file, flag overrides)."""
+        if self.settings is not None:
+            return self.settings
+        return load_settings(self.env, env_file=self.backend_env_file, overrides=self.overrides)
 
 
 class Status(enum.StrEnum):

@@ -173,6 +173,11 @@ class RecordWriter:
         if self.lines % 256 == 0:
             self._handle.flush()
 
+    def flush(self) -> None:
+        """Write what is buffered to the file (a reader sees every line written so far)."""
+        if not self._handle.closed:
+            self._handle.flush()
+
     def close(self) -> None:
         """Flush and close the file."""
         if not self._handle.closed:

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-PACKAGES = ["contracts", "emitters", "probes", "scan", "oncall", "auth", "testing"]
+PACKAGES = ["contracts", "emitters", "probes", "scan", "oncall", "auth", "testing", "console"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -6,9 +6,12 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
-from hotelmate_rt.cli.listen import SessionArgs, build_probe
+from hotelmate_rt.cli.listen import SessionArgs, build_probe, probe_settings
+from hotelmate_rt.console.doctor import doctor_options
+from hotelmate_rt.console.harness import ConsoleProcess
 from hotelmate_rt.contracts import load_contract
 from hotelmate_rt.emitters import Emitter, PusherTransport, pusher_settings
 from hotelmate_rt.errors import ConfigError
@@ -138,27 +141,39 @@ def _answers(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> set[tuple[
     args = SessionArgs(None, None, {}, ["hotel-paradise"], None, False, None, None, None, None,
                        None, None, None, None, None, None, 1.0)
     listen = build_probe(args, CONTRACT).connection.server
+    console_doctor = DoctorContext(doctor_options({}, probe_settings(args), None))
     try:
         sent = [urlsplit(t.target_url) for t in (transport, emitter.transport)]  # type: ignore[attr-defined]
         answers = {(u.hostname or "", u.port or 0, u.scheme == "https") for u in sent}
         answers.add((client.host, client.port, client.ssl))
-        for server in (doctor.server(), ServerAddress.from_settings(triage.settings), listen):
+        for server in (doctor.server(), ServerAddress.from_settings(triage.settings), listen,
+                       console_doctor.server()):
             answers.add((server.host, server.port, server.tls))
-        answers.add((doctor.settings.api_host, doctor.settings.api_port, doctor.settings.ssl))
+        for checked in (doctor.settings, console_doctor.settings):
+            answers.add((checked.api_host, checked.api_port, checked.ssl))
     finally:
         transport.close()
         emitter.close()
-    return answers
+    return answers | _console_answers()
+
+
+def _console_answers() -> set[tuple[str, int, bool]]:
+    """Ask a real `hotelmate-rt console --allow-send` where its probe listens and its form sends."""
+    with ConsoleProcess(["--allow-send"], env=dict(os.environ), cwd=ROOT) as console:
+        config = httpx.get(console.url + "api/config", timeout=10).json()
+    server, sent = config["server"], urlsplit(config["send"]["target"])
+    return {(server["host"], server["port"], server["tls"]),
+            (sent.hostname or "", sent.port or 0, sent.scheme == "https")}
 
 
 def test_url_and_host_give_one_answer_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PUSHER_URL on a.example plus PUSHER_HOST=b.example: everyone uses b.example."""
+    """PUSHER_URL on a.example plus PUSHER_HOST=b.example: everyone (console too) uses b.example."""
     answers = _answers({"PUSHER_URL": URL, "PUSHER_HOST": "b.example"}, monkeypatch)
     assert answers == {("b.example", 80, False)}
 
 
 def test_host_and_use_tls_give_one_answer_everywhere(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PUSHER_HOST with PUSHER_USE_TLS=true: the emitter speaks TLS like doctor and the probe."""
+    """PUSHER_HOST with PUSHER_USE_TLS=true: the emitter speaks TLS like doctor, probe, console."""
     answers = _answers({**CREDENTIALS, "PUSHER_HOST": "b.example", "PUSHER_USE_TLS": "true"},
                        monkeypatch)
     assert answers == {("b.example", 443, True)}

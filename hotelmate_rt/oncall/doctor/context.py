@@ -11,7 +11,7 @@ from hotelmate_rt.errors import ContractLoadError, HotelmateRtError
 from hotelmate_rt.oncall.checks import Budget, Checklist, RunContext
 from hotelmate_rt.oncall.model import SetupOptions
 from hotelmate_rt.redact import Redactor
-from hotelmate_rt.settings import FrontendSettings, PusherSettings, load_settings
+from hotelmate_rt.settings import FrontendSettings, PusherSettings
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
@@ -43,8 +43,7 @@ class DoctorContext(RunContext):
         super().__init__(Redactor([options.guest_token, options.staff_token]),
                          Budget(options.budget, options.step_timeout))
         self.options = options
-        self.settings: PusherSettings = load_settings(
-            options.env, env_file=options.backend_env_file, overrides=options.overrides)
+        self.settings: PusherSettings = options.read_settings()
         self.redactor.add(self.settings.secret)
         self.frontend = FrontendSettings.from_file(options.frontend_env) \
             if options.frontend_env is not None else None

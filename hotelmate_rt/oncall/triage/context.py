@@ -12,7 +12,6 @@ from hotelmate_rt.errors import HotelmateRtError, ParameterError
 from hotelmate_rt.oncall.checks import Budget, Checklist, RunContext
 from hotelmate_rt.oncall.model import ChannelState, SetupOptions, TriageReport
 from hotelmate_rt.redact import Redactor
-from hotelmate_rt.settings import load_settings
 
 if TYPE_CHECKING:
     from hotelmate_rt.probes import Authorizer
@@ -48,8 +47,7 @@ class TriageContext(RunContext):
         super().__init__(Redactor([options.guest_token, options.staff_token]),
                          Budget(float("inf"), options.step_timeout))
         self.options = options
-        self.settings = load_settings(options.env, env_file=options.backend_env_file,
-                                      overrides=options.overrides)
+        self.settings = options.read_settings()
         self.redactor.add(self.settings.secret)
         self.contract = load_contract(options.contract)
         parameter = self.contract.parameters.get("booking_id")
