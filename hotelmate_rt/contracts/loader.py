@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +33,8 @@ from .model import (
     Transition,
     suggest,
 )
-from .payloads import PayloadValidator, schema_problem
-from .templates import Template
+from .payloads import PayloadValidator, foreign_refs, schema_problem
+from .templates import DEFAULT_PATTERN, Template, compile_pattern
 
 CONTRACT_ENV = "HOTELMATE_RT_CONTRACT"
 DEFAULT_CONTRACT = "channels.yaml"
@@ -56,6 +55,17 @@ class ProblemKind(enum.StrEnum):
     BAD_PATTERN = "bad-pattern"
     BAD_TEMPLATE = "bad-template"
     BAD_SCHEMA = "bad-schema"
+    TOO_LARGE = "too-large"
+    UNSUPPORTED_YAML = "unsupported-yaml"
+
+
+MAX_DEPTH = 64
+"""Deepest nesting a contract may have (the shipped one needs 9; JSON schemas add a few)."""
+MAX_NODES = 100_000
+"""Most values a contract may hold once its aliases are expanded (the shipped one has ~900)."""
+_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map"))
+_MERGE_TAG = _TAG + "merge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +116,12 @@ def load_contract_text(text: str, file: str = "<string>") -> Contract:
     """Parse contract YAML text; raise ContractLoadError listing every problem."""
     tree = _Tree(file)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
+    except _TooDeep as exc:
+        raise ContractLoadError([ContractProblem(
+            ProblemKind.TOO_LARGE, f"nesting is deeper than {MAX_DEPTH} levels",
+            Location(file, exc.mark.line + 1, exc.mark.column + 1),
+            "A contract needs a few levels; flatten this part.")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(file, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
@@ -121,42 +136,128 @@ def load_contract_text(text: str, file: str = "<string>") -> Contract:
         raise ContractLoadError([ContractProblem(
             ProblemKind.MISSING_KEY, "the contract is empty", Location(file, 1, 1),
             "Start with 'version: 1' and a 'channels:' section.")])
-    data = tree.build(node, ())
+    try:
+        data = tree.build(node, ())
+    except _Abandon as exc:
+        raise ContractLoadError([*tree.problems, exc.problem]) from None
     contract = _Builder(tree).contract(data)
     if tree.problems:
         raise ContractLoadError(list(tree.problems))
     return contract
 
 
+class _TooDeep(Exception):
+    """Composing stopped at a node nested deeper than MAX_DEPTH."""
+
+    def __init__(self, mark: yaml.Mark) -> None:
+        super().__init__("too deep")
+        self.mark = mark
+
+
+class _Abandon(Exception):
+    """Building stopped on a problem that makes the rest of the tree meaningless."""
+
+    def __init__(self, problem: ContractProblem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader that reads dates as text and refuses nesting deeper than MAX_DEPTH."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        """Compose one node, refusing to recurse past MAX_DEPTH (Python's stack would overflow)."""
+        if self._depth >= MAX_DEPTH:
+            raise _TooDeep(self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[return-value]
+        finally:
+            self._depth -= 1
+
+
 class _Tree:
-    """Converts a composed YAML node tree to plain values, remembering where each key was."""
+    """Converts a composed YAML node tree to plain values, remembering where each key was.
+
+    Aliases are expanded, so the walk counts every value it builds (MAX_NODES), tracks its depth
+    (MAX_DEPTH) and the collections it is inside (an alias to an enclosing one is a cycle).
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.marks: dict[Path_, tuple[int, int]] = {}
         self.problems: list[ContractProblem] = []
         self._constructor = yaml.SafeLoader("")
+        self._built = 0
+        self._open: set[int] = set()
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         """Turn a node into dicts, lists and scalars, recording marks per path."""
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = self._constructor.construct_object(key_node, deep=True)
-                key = str(key)
-                if key in out:
-                    self.marks[(*path, key)] = (key_node.start_mark.line + 1,
-                                                key_node.start_mark.column + 1)
-                    self.problem(ProblemKind.DUPLICATE_KEY, f"key {key!r} appears twice",
-                                 (*path, key), "Keep one of them; YAML would silently drop the first.")
-                out[key] = self.build(value_node, (*path, key))
-                self.marks[(*path, key)] = (key_node.start_mark.line + 1,
-                                            key_node.start_mark.column + 1)
-            return out
-        if isinstance(node, yaml.SequenceNode):
+        self._built += 1
+        if self._built > MAX_NODES:
+            raise _Abandon(self._problem(
+                ProblemKind.TOO_LARGE, f"the contract expands to more than {MAX_NODES:,} values "
+                "(an alias repeated inside aliases?)", path,
+                "Use aliases for small shared parts only, never nested in each other."))
+        if len(path) > MAX_DEPTH:
+            raise _Abandon(self._problem(
+                ProblemKind.TOO_LARGE, f"aliases nest deeper than {MAX_DEPTH} levels", path,
+                "Flatten the aliased parts."))
+        if node.tag not in _PLAIN_TAGS:
+            tag = node.tag.replace(_TAG, "!!")
+            self.problem(ProblemKind.UNSUPPORTED_YAML, f"YAML tag {tag!r} is not supported",
+                         path, "Remove the tag; a contract holds plain text, numbers, lists and "
+                         "mappings.")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return self._constructor.construct_object(node)
+            except (yaml.YAMLError, ValueError):
+                self.problem(ProblemKind.BAD_VALUE, f"cannot read the value {node.value[:40]!r}",
+                             path, "Quote it to keep it as text.")
+                return None
+        if id(node) in self._open:
+            raise _Abandon(self._problem(
+                ProblemKind.UNSUPPORTED_YAML, "an alias refers to a collection that contains it "
+                "(a cycle)", path, "Point aliases only at anchors outside themselves."))
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._constructor.construct_object(node, deep=True)
+        finally:
+            self._open.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        """Build a mapping whose keys are plain scalars; merge keys and complex keys are refused."""
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key_node.tag == _MERGE_TAG:
+                self.marks[(*path, "<<")] = here
+                self.problem(ProblemKind.UNSUPPORTED_YAML, "YAML merge keys (<<) are not "
+                             "supported", (*path, "<<"),
+                             "Write the keys out, or alias the whole mapping instead.")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                self.marks[(*path, "?")] = here
+                self.problem(ProblemKind.UNSUPPORTED_YAML, "a mapping key must be plain text",
+                             (*path, "?"), "Write the key as a plain word.")
+                continue
+            key = str(key_node.value)
+            if key in out:
+                self.marks[(*path, key)] = here
+                self.problem(ProblemKind.DUPLICATE_KEY, f"key {key!r} appears twice",
+                             (*path, key), "Keep one of them; YAML would silently drop the first.")
+            out[key] = self.build(value_node, (*path, key))
+            self.marks[(*path, key)] = here
+        return out
 
     def where(self, path: Path_) -> Location:
         """Return the location of a path, falling back to its nearest located parent."""
@@ -166,9 +267,13 @@ class _Tree:
         line, column = self.marks.get(probe, (0, 0))
         return Location(self.file, line, column, _dotted(path))
 
+    def _problem(self, kind: ProblemKind, message: str, path: Path_, fix: str = "") -> ContractProblem:
+        """Build a located load problem."""
+        return ContractProblem(kind, message, self.where(path), fix)
+
     def problem(self, kind: ProblemKind, message: str, path: Path_, fix: str = "") -> None:
         """Record a load problem at a path."""
-        self.problems.append(ContractProblem(kind, message, self.where(path), fix))
+        self.problems.append(self._problem(kind, message, path, fix))
 
 
 def _dotted(path: Path_) -> str:
@@ -261,13 +366,13 @@ class _Builder:
             self.tree.problem(ProblemKind.BAD_VALUE, f"{raw!r} is not a valid value", path, fix)
             return default
 
-    def template(self, value: Any, path: Path_) -> Template | None:
-        """Parse a channel template, recording a problem if the braces are malformed."""
+    def template(self, value: Any, path: Path_, patterns: dict[str, str]) -> Template | None:
+        """Parse and compile a channel template, recording a problem if it cannot be used."""
         raw = self.text(value, path)
         try:
-            return Template.parse(raw)
+            return Template.parse(raw).compile(patterns)
         except ValueError as exc:
-            self.tree.problem(ProblemKind.BAD_TEMPLATE, f"malformed template {raw!r}: {exc}",
+            self.tree.problem(ProblemKind.BAD_TEMPLATE, f"malformed template {raw[:80]!r}: {exc}",
                               path, "Write parameters as {name}, e.g. private-booking-{booking_id}.")
             return None
 
@@ -320,14 +425,16 @@ class _Builder:
         for name, entry, path in self.named(value, ("parameters",)):
             body = self.mapping(entry, path, ("pattern", "example", "description"),
                                 ("pattern", "example"))
-            pattern = self.text(body.get("pattern"), (*path, "pattern"), r"[A-Za-z0-9_\-=@,.;]+")
+            pattern = self.text(body.get("pattern"), (*path, "pattern"), DEFAULT_PATTERN)
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                compile_pattern(pattern)
+            except ValueError as exc:
                 self.tree.problem(ProblemKind.BAD_PATTERN,
-                                  f"pattern {pattern!r} is not a valid regular expression ({exc})",
-                                  (*path, "pattern"), "Fix the regex; test it with Python's re.")
-                pattern = r"[A-Za-z0-9_\-=@,.;]+"
+                                  f"pattern {pattern[:80]!r} is not a valid regular expression for a "
+                                  f"parameter ({exc})",
+                                  (*path, "pattern"), "Write a plain regular expression of "
+                                  "character classes, groups (?:...) and repetitions.")
+                pattern = DEFAULT_PATTERN
             out[name] = Parameter(name, pattern, self.text(body.get("example"), (*path, "example")),
                                   self.text(body.get("description"), (*path, "description")),
                                   self.tree.where(path))
@@ -356,7 +463,7 @@ class _Builder:
             body = self.mapping(entry, path,
                                 ("template", "kind", "audiences", "description", "aliases"),
                                 ("template", "kind", "audiences"))
-            template = self.template(body.get("template"), (*path, "template"))
+            template = self.template(body.get("template"), (*path, "template"), patterns)
             if template is None:
                 continue
             kind = self.choice(body.get("kind"), (*path, "kind"), ChannelKind, ChannelKind.PUBLIC)
@@ -369,15 +476,15 @@ class _Builder:
             for i, raw in enumerate(raw_aliases):
                 apath = (*path, "aliases", i)
                 abody = self.mapping(raw, apath, ("template", "status", "note"), ("template",))
-                atemplate = self.template(abody.get("template"), (*apath, "template"))
+                atemplate = self.template(abody.get("template"), (*apath, "template"), patterns)
                 if atemplate is None:
                     continue
                 aliases.append(ChannelAlias(
-                    atemplate.compile(patterns),
+                    atemplate,
                     self.choice(abody.get("status"), (*apath, "status"), AliasStatus,
                                 AliasStatus.DEPRECATED),
                     self.text(abody.get("note"), (*apath, "note")), self.tree.where(apath)))
-            out[cid] = Channel(cid, template.compile(patterns), kind,
+            out[cid] = Channel(cid, template, kind,
                                self.names(body.get("audiences"), (*path, "audiences")),
                                self.text(body.get("description"), (*path, "description")),
                                tuple(aliases), self.tree.where(path))
@@ -423,6 +530,14 @@ class _Builder:
             schemas += [(v, (*path, "envelope", "variants", k)) for k, v in envelope.variants.items()]
         ok = True
         for candidate, spath in schemas:
+            refs = list(foreign_refs(candidate))
+            for rpath, ref in refs:
+                self.tree.problem(ProblemKind.BAD_SCHEMA, f"schema reference {ref[:80]!r} points "
+                                  "outside the contract", (*spath, *rpath),
+                                  "Define the shared part under $defs and use '#/$defs/NAME'.")
+            if refs:
+                ok = False
+                continue
             problem = schema_problem(candidate) if isinstance(candidate, dict) else "not a mapping"
             if problem:
                 ok = False
