@@ -129,9 +129,16 @@ def load_contract_text(text: str, file: str = "<string>") -> Contract:
         raise ContractLoadError([ContractProblem(
             ProblemKind.YAML_SYNTAX, f"invalid YAML: {problem}", where,
             "Check indentation, quotes and colons on this line.")]) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[:exc.position]
+        where = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
+        raise ContractLoadError([ContractProblem(
+            ProblemKind.YAML_SYNTAX, f"invalid YAML: character {chr(exc.character)!r} is not "
+            "allowed", where, "Remove the control character.")]) from None
     except yaml.YAMLError as exc:
         raise ContractLoadError([ContractProblem(
-            ProblemKind.YAML_SYNTAX, f"invalid YAML: {exc}", Location(file, 0, 0))]) from None
+            ProblemKind.YAML_SYNTAX, f"invalid YAML: {exc}".splitlines()[0],
+            Location(file, 0, 0))]) from None
     if node is None:
         raise ContractLoadError([ContractProblem(
             ProblemKind.MISSING_KEY, "the contract is empty", Location(file, 1, 1),
