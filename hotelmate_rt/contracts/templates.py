@@ -55,6 +55,7 @@ class Template:
     literals: tuple[str, ...]
     parameters: tuple[str, ...]
     _regex: Any = field(default=None, compare=False, repr=False)
+    _groups: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def parse(cls, text: str) -> Template:
@@ -90,7 +91,9 @@ class Template:
             regex = re2.compile("".join(parts), _OPTIONS)
         except re2.error:
             raise ValueError("its parameter patterns together are too large to match") from None
-        return Template(self.text, self.literals, self.parameters, regex)
+        groups = regex.groupindex
+        return Template(self.text, self.literals, self.parameters, regex,
+                        tuple(groups[f"p{index}"] for index in range(len(self.parameters))))
 
     def match(self, name: str) -> dict[str, str] | None:
         """Return the parameters that render this template into `name`, or None."""
@@ -99,12 +102,14 @@ class Template:
         if len(name) > MAX_CHANNEL_NAME or not name.startswith(self.literals[0]) \
                 or not name.endswith(self.literals[-1]):
             return None
-        found = self._regex.fullmatch(name)
+        # Channel names are ASCII: as bytes, RE2's spans are already character offsets.
+        found = self._regex.fullmatch(name.encode() if name.isascii() else name)
         if found is None:
             return None
         params: dict[str, str] = {}
-        for index, parameter in enumerate(self.parameters):
-            value = found.group(f"p{index}")
+        for parameter, group in zip(self.parameters, self._groups, strict=True):
+            start, end = found.span(group)
+            value = name[start:end]
             if params.setdefault(parameter, value) != value:
                 return None
         return params

@@ -10,7 +10,14 @@ from pathlib import Path
 import pusher
 import pytest
 
-from hotelmate_rt.auth import ChannelAuthorizer, Principal, authorize, check_access, sign_channel
+from hotelmate_rt.auth import (
+    ChannelAuthorizer,
+    Principal,
+    authorize,
+    check_access,
+    presence_channel_data,
+    sign_channel,
+)
 from hotelmate_rt.contracts import Contract, load_contract, load_contract_text
 from hotelmate_rt.errors import Forbidden
 
@@ -245,3 +252,44 @@ def test_refusal_reasons_name_the_thing_refused(contract: Contract) -> None:
     assert reason(contract, Principal("nobody"), "private-booking-BK-2025-0002") == (
         "'nobody' is not an authenticated audience of the contract")
     assert reason(contract, GUEST, "x" * 165).startswith("channel name is 165 characters")
+
+
+NOUN_CONTRACT = """
+version: 1
+parameters:
+  tour_group_id: {pattern: '[0-9]+', example: '1'}
+audiences:
+  guide: {authenticates: true, scope: [tour_group_id]}
+  guest: {authenticates: true}
+channels:
+  tour: {template: 'private-tour-{tour_group_id}', kind: private, audiences: [guide]}
+  closed: {template: 'private-closed', kind: private, audiences: []}
+  shared: {template: 'private-shared', kind: private, audiences: [guide, staff]}
+events: {}
+"""
+
+
+def test_reasons_name_readers_and_the_scoped_thing_in_words() -> None:
+    """Reasons list a channel's readers (or nobody) and name `tour_group_id` as a tour group."""
+    contract = load_contract_text(NOUN_CONTRACT)
+    guide = Principal("guide", {"tour_group_id": "1"})
+    assert reason(contract, guide, "private-tour-2") == (
+        "'private-tour-2' belongs to another tour group: this guide is bound to tour_group_id=1")
+    guest = Principal("guest")
+    assert reason(contract, guest, "private-closed") == "closed is for nobody, not guest"
+    assert reason(contract, guest, "private-shared") == "shared is for guide, staff, not guest"
+
+
+def test_a_long_bad_socket_id_is_cut_to_40_characters_in_the_reason(contract: Contract) -> None:
+    """The reason quotes at most 40 characters of a malformed socket id."""
+    with pytest.raises(Forbidden) as info:
+        authorize(contract, GUEST, "private-booking-BK-2025-0002", "1" * 39 + "xy" + "z" * 20,
+                  key=KEY, secret=SECRET)
+    assert info.value.reason == f"socket_id {'1' * 39 + 'x'!r} is not a Pusher socket id"
+
+
+def test_presence_channel_data_is_compact_json() -> None:
+    """channel_data is the compact JSON pusher-js passes on; its exact bytes are what is signed."""
+    staff = Principal.staff("hotel-paradise", user_id=7, user_info={"name": "Ana"})
+    assert presence_channel_data(staff) == '{"user_id":"7","user_info":{"name":"Ana"}}'
+    assert presence_channel_data(Principal.staff("h", user_id=8)) == '{"user_id":"8"}'

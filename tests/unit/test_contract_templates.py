@@ -142,3 +142,10 @@ def test_fill_and_render_keep_parameters_in_place() -> None:
         template.render({"hotel": ""}, {})
     with pytest.raises(ParameterError, match=r"room='1a' does not look like a room \(pattern"):
         template.render({"hotel": "p", "room": "1a"}, {"room": "[0-9]+"})
+
+
+def test_non_ascii_names_match_by_characters() -> None:
+    """A name outside ASCII (never a Pusher name, but a probe may see one) splits at characters."""
+    template = Template.parse("{a}-{b}").compile({"a": ".+", "b": ".+"})
+    assert template.match("é-x") == {"a": "é", "b": "x"}
+    assert template.match("ab-x") == {"a": "ab", "b": "x"}

@@ -127,7 +127,9 @@ def test_an_unreadable_number_is_a_located_error() -> None:
 
 def test_dates_stay_text_and_shipped_anchors_still_work() -> None:
     """Unquoted dates read as text, and the shipped contract's aliases expand as before."""
-    contract = load_contract_text(with_parameter("[0-9-]+", "2025-01-01"), "dates.yaml")
+    text = with_parameter("[0-9-]+", "2025-01-01").replace("'2025-01-01'", "2025-01-01")
+    assert "example: 2025-01-01}" in text
+    contract = load_contract_text(text, "dates.yaml")
     assert contract.parameters["slug"].example == "2025-01-01"
     shipped = load_contract(ROOT / "channels.yaml")
     created, updated = shipped.events["offer-created"], shipped.events["offer-updated"]

@@ -79,3 +79,10 @@ def test_literal_secrets_from_four_characters_are_masked_longest_first() -> None
     assert redactor.value({"note": ["say abcd"]}) == {"note": ["say ***"]}
     assert redact_text("k abcd", ["abcd"]) == "k ***"
     assert redact({"n": "abcd"}, ["abcd"]) == {"n": MASK}
+
+
+def test_a_secret_inside_another_is_hidden_after_the_longer_one() -> None:
+    """Longest first, not alphabetical: `zzzz` inside `azzzz` must not leave the `a` behind."""
+    redactor = Redactor(["zzzz", "azzzz"])
+    assert redactor.secrets == ["azzzz", "zzzz"]
+    assert redactor("key azzzz and zzzz") == "key *** and ***"

@@ -17,9 +17,13 @@ SMALL = """
 version: 1
 targets: {tiny: {max_payload_bytes: 20}}
 default_target: tiny
-channels: {open: {template: open, kind: public, audiences: [public]}}
+channels:
+  open: {template: open, kind: public, audiences: [public], aliases: [{template: opened}]}
 audiences: {public: {authenticates: false}}
-events: {note: {channels: [open], schema: {type: string}}}
+events:
+  note: {channels: [open], schema: {type: string}}
+  maybe: {channels: [open], schema: {type: [string, 'null'], minLength: 2}}
+  orphan: {channels: [], schema: {}}
 """
 
 
@@ -127,3 +131,42 @@ def test_verdicts_and_findings_as_data() -> None:
     assert violation["path"] == "$.room_number" and "replacement" not in violation
     ok = judge(CONTRACT, BOOKING, "booking_room_assigned", ASSIGNED).to_dict()
     assert ok["ok"] is True and ok["verdict"] == ["conforms"] and ok["findings"] == []
+
+
+def test_names_findings_say_exactly_what_is_wrong(small: Contract) -> None:
+    """Unknown names leave ids unset; messages name the alias, the guess and who carries what."""
+    unknown = judge(small, "shut", "zzz", '"a"')
+    assert (unknown.channel_id, unknown.canonical_event) == (None, None)
+    assert [f.message for f in unknown.findings] == [
+        "channel 'shut' matches no channel in the contract", "event 'zzz' is not in the contract"]
+    guessed = judge(small, "open", "notes", '"a"')
+    assert guessed.findings[0].message == "event 'notes' is not in the contract; did you mean 'note'?"
+    assert guessed.findings[0].replacement == "note"
+    known = judge(small, "opened", "note", '"a"')
+    assert (known.channel_id, known.canonical_event) == ("open", "note")
+    assert known.findings[0].message == "channel 'opened' is a deprecated name (alias); use 'open'"
+    assert judge(small, "open", "orphan", "{}").findings[0].message == (
+        "orphan is carried by no channel, not open")
+    carried = judge(CONTRACT, "hotel-hotel-paradise", "booking_room_assigned", ASSIGNED)
+    assert carried.findings[0].message == (
+        "booking_room_assigned is carried by guest-booking, hotel-staff, room, not hotel-public")
+
+
+def test_the_payload_itself_is_validated(small: Contract) -> None:
+    """A schema that accepts null still refuses a bad payload: the data is what gets validated."""
+    assert judge(small, "open", "maybe", "null").ok
+    verdict = judge(small, "open", "maybe", '"a"')
+    assert verdict.kinds == [VerdictKind.SCHEMA_VIOLATION]
+    assert verdict.findings[0].message == '"a" is shorter than 2 characters'
+    assert verdict.findings[0].path == "$"
+
+
+def test_sensitive_field_message_names_the_risk() -> None:
+    """A sensitive field on a public channel says who can read it."""
+    data = {"offer_id": 1, "offer_title": "t", "action": "deleted", "password": "x"}
+    verdict = judge(CONTRACT, "hotel-hotel-paradise", "offer-deleted", data)
+    assert verdict.findings[-1].message == (
+        "sensitive field $.password on public channel 'hotel-hotel-paradise', readable by anyone "
+        "with the app key")
+    assert verdict.findings[-1].to_dict() == {
+        "kind": "sensitive-exposed", "message": verdict.findings[-1].message, "path": "$.password"}
