@@ -62,15 +62,17 @@ class Template:
         """Split a template into its literal parts and parameter names (ValueError if malformed)."""
         literals: list[str] = []
         parameters: list[str] = []
+        pending = ""  # `{{` / `}}` split one literal into several chunks
         for literal, name, spec, conversion in _FORMATTER.parse(text):
-            literals.append(literal)
+            pending += literal
             if name is None:
                 continue
             if not name.isidentifier() or spec or conversion:
                 raise ValueError(f"placeholder {{{name}}} must be a plain {{name}}")
+            literals.append(pending)
             parameters.append(name)
-        if len(literals) == len(parameters):
-            literals.append("")
+            pending = ""
+        literals.append(pending)
         return cls(text, tuple(literals), tuple(parameters))
 
     @property

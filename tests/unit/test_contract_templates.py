@@ -102,8 +102,12 @@ def test_templates_match_whole_names_only() -> None:
 def test_parse_splits_literals_and_parameters() -> None:
     """Parsing keeps one more literal than parameters and refuses formatted placeholders."""
     template = Template.parse("{a}-x-{b}")
-    assert (template.literals, template.parameters) == (("", "-x-", ""), ("a", "b"))
+    assert (template.text, template.literals, template.parameters) == (
+        "{a}-x-{b}", ("", "-x-", ""), ("a", "b"))
+    with pytest.raises(ValueError, match=r"^placeholder \{a\} must be a plain \{name\}$"):
+        Template.parse("x-{a:>3}")
     assert Template.parse("plain").literals == ("plain",)
+    assert Template.parse("a{{b}}c-{d}").fill({"d": 1}) == "a{b}c-1"
     assert Template.parse("plain").parameters == ()
     assert Template.parse("a{b}c{d}e").literal_length == 3
     for bad in ["x-{a:>3}", "x-{a!r}", "x-{1a}", "x-{a.b}", "x-{", "x-}"]:
@@ -113,7 +117,8 @@ def test_parse_splits_literals_and_parameters() -> None:
 
 def test_an_uncompiled_template_cannot_match() -> None:
     """Matching needs the parameter patterns, so an uncompiled template says so."""
-    with pytest.raises(RuntimeError, match="not compiled"):
+    with pytest.raises(RuntimeError, match=r"^template was not compiled against its parameter "
+                                           r"patterns$"):
         Template.parse("x-{a}").match("x-1")
 
 
@@ -149,3 +154,13 @@ def test_non_ascii_names_match_by_characters() -> None:
     template = Template.parse("{a}-{b}").compile({"a": ".+", "b": ".+"})
     assert template.match("é-x") == {"a": "é", "b": "x"}
     assert template.match("ab-x") == {"a": "ab", "b": "x"}
+
+
+def test_templates_too_large_for_re2_are_refused_quietly(capfd: pytest.CaptureFixture[str]) -> None:
+    """Sixty `.{1000}` parameters exceed RE2's memory budget: a ValueError, nothing on stderr."""
+    template = Template.parse("-".join(f"{{p{i}}}" for i in range(60)))
+    with pytest.raises(ValueError, match="^its parameter patterns together are too large to match$"):
+        template.compile({f"p{i}": ".{1000}" for i in range(60)})
+    with pytest.raises(ValueError, match="no backreferences"):
+        Template.parse("x-{a}").compile({"a": "(a)\\1"})
+    assert capfd.readouterr().err == ""
