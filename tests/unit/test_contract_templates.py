@@ -159,7 +159,7 @@ def test_non_ascii_names_match_by_characters() -> None:
 def test_templates_too_large_for_re2_are_refused_quietly(capfd: pytest.CaptureFixture[str]) -> None:
     """Sixty `.{1000}` parameters exceed RE2's memory budget: a ValueError, nothing on stderr."""
     template = Template.parse("-".join(f"{{p{i}}}" for i in range(60)))
-    with pytest.raises(ValueError, match="^its parameter patterns together are too large to match$"):
+    with pytest.raises(ValueError, match=r"^its parameter patterns together are too large to match$"):
         template.compile({f"p{i}": ".{1000}" for i in range(60)})
     with pytest.raises(ValueError, match="no backreferences"):
         Template.parse("x-{a}").compile({"a": "(a)\\1"})
