@@ -35,8 +35,8 @@ def compile_pattern(pattern: str) -> Any:
     except re2.error as exc:
         reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
             exc.args[0], bytes) else str(exc)
-        raise ValueError(f"{reason} (patterns use RE2 syntax: no backreferences or lookaround)"
-                         ) from None
+        raise ValueError(f"{reason}; patterns use RE2 syntax, without backreferences or "
+                         "lookaround") from None
     if regex.groupindex:
         raise ValueError("named groups are not allowed in a parameter pattern; use (?:...)")
     return regex
