@@ -2,9 +2,14 @@
 
 Nothing this package prints, logs or writes (dead letters, NDJSON, doctor reports) may carry a
 secret. `Redactor` hides the literal values it was given plus anything that looks like a secret:
-`Bearer ...` / `token ...`, `key:<64 hex>` auth signatures, `auth_signature=` query values,
-`scheme://user:password@`, `secret=...`-style assignments, and the values of secret-named keys in
-JSON-like data.
+`Bearer ...`, `Authorization: Token ...`, `key:<64 hex>` auth signatures, `auth_signature=` query
+values, `scheme://user:password@`, `secret=...`-style assignments, and the values of secret-named
+keys in JSON-like data.
+
+Prose must survive it: "Guest token: own channel" and "wrong app secret: refused" are sentences,
+not assignments. After a lowercase `token`/`secret`/`password` word followed by a colon or a space,
+only a value that looks like a credential (`_looks_like_credential`) is masked; `=`, quotes and
+identifier-style keys (`PUSHER_SECRET:`, `guest_token:`) always mask.
 """
 
 from __future__ import annotations
@@ -22,14 +27,37 @@ SECRET_KEYS = frozenset({
 })
 """Mapping keys (compared lowercased) whose values are always masked."""
 
-_PATTERNS = (
-    (re.compile(r"(?i)\b(bearer|token)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + MASK),
+_VALUE = r"[^\s\"',&}]+"
+_TOKEN = r"[A-Za-z0-9._~+/=-]"
+"""A character of a token: base64(url), hex, JWT, DRF."""
+_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (re.compile(r"(?i)\b(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|token|basic)\s+)" + _TOKEN + "+"),
+     r"\1" + MASK),
+    (re.compile(r"(?i)\b(bearer\s+)" + _TOKEN + "{8,}"), r"\1" + MASK),
     (re.compile(r"(?i)(auth_signature=)[0-9a-f]+"), r"\1" + MASK),
     (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@"), r"\1" + MASK + "@"),
-    (re.compile(r"(?i)((?:secret|password|token)[\"']?\s*[=:]\s*[\"']?)[^\s\"',&}]+"),
-     r"\1" + MASK),
+    (re.compile(r"(?i)\b(token\s+)(" + _TOKEN + "+)"),
+     lambda m: m[1] + MASK if _looks_like_credential(m[2]) else m[0]),
+    (re.compile(r"""(?i)([a-z0-9_]*(?:secret|password|token))(["']?)(\s*([=:])\s*)(["']?)("""
+                + _VALUE + ")"),
+     lambda m: m[0] if _prose(m[1], m[2] + m[5], m[4], m[6]) else m[1] + m[2] + m[3] + m[5] + MASK),
     (re.compile(r"\b([A-Za-z0-9_-]{2,}:)[0-9a-f]{64}\b"), r"\1" + MASK),
 )
+
+
+def _prose(key: str, quotes: str, separator: str, value: str) -> bool:
+    """Tell `app secret: refused` (a sentence) from `PUSHER_SECRET: x` or `secret=x` (settings)."""
+    return (separator == ":" and not quotes and not key.isupper() and "_" not in key
+            and not _looks_like_credential(value))
+
+
+def _looks_like_credential(value: str) -> bool:
+    """Tell a credential (`9f8e7d6c5b4a`, `kQx...Zp` base64) from a word (`own`, `refused`)."""
+    if len(value) >= 6 and any(c.isdigit() for c in value):
+        return True
+    letters = [c for c in value if c.isalpha()]
+    mixed = any(c.isupper() for c in letters) and any(c.islower() for c in letters)
+    return len(value) >= 24 or (len(value) >= 16 and mixed)
 
 
 class Redactor:

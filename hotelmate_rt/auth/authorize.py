@@ -13,7 +13,8 @@ from typing import Any
 from hotelmate_rt.contracts import ChannelKind, ChannelMatch, Contract, channel_name_problem
 from hotelmate_rt.errors import Forbidden
 
-_SOCKET_ID = re.compile(r"\A\d+\.\d+\Z")
+_SOCKET_ID = re.compile(r"[0-9]+\.[0-9]+")
+"""A Pusher socket id: ASCII digits, a dot, ASCII digits (`\\d` would also take Arabic-Indic ones)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class Principal:
 
 def valid_socket_id(socket_id: str) -> bool:
     """Tell whether a string looks like a Pusher socket id (`123.456`)."""
-    return bool(_SOCKET_ID.match(socket_id or ""))
+    return isinstance(socket_id, str) and _SOCKET_ID.fullmatch(socket_id) is not None
 
 
 def sign_channel(secret: str, socket_id: str, channel_name: str,

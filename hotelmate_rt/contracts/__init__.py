@@ -40,7 +40,7 @@ from .resolve import (
     resolve_channel,
     resolve_event,
 )
-from .templates import Template
+from .templates import Template, compile_pattern, pattern_matches
 from .verdicts import Verdict, judge
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
     "EventName", "Finding", "LintFinding", "LintRule", "Location", "NameStatus", "Parameter",
     "PayloadCheck", "PayloadRules", "PayloadValidator", "ProblemKind", "StateMachine", "Target",
     "Template", "Transition", "Verdict", "VerdictKind", "Violation", "channel_name_problem",
-    "default_contract_path", "describe", "event_name_problem", "judge", "lint", "load_contract",
-    "load_contract_text", "payload_bytes", "payload_rules", "resolve_channel", "resolve_event",
-    "sensitive_paths",
+    "compile_pattern", "default_contract_path", "describe", "event_name_problem", "judge", "lint",
+    "load_contract", "load_contract_text", "pattern_matches", "payload_bytes", "payload_rules",
+    "resolve_channel", "resolve_event", "sensitive_paths",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from hotelmate_rt.rules import Level, RuleId
 
 from .limits import CHANNEL_CHAR, MAX_CHANNEL_NAME, event_name_problem
 from .model import ChannelKind, Contract, Location, suggest
+from .templates import pattern_matches
 
 
 class LintRule(RuleId):
@@ -105,7 +105,7 @@ def _did_you_mean(name: str, known: object) -> str:
 def _parameters(contract: Contract) -> Iterator[LintFinding]:
     """Check that each parameter's example fits its pattern."""
     for p in contract.parameters.values():
-        if p.example and not re.fullmatch(p.pattern, p.example):
+        if p.example and not pattern_matches(p.pattern, p.example):
             yield _finding(LintRule.PARAMETER_EXAMPLE,
                            f"example {p.example!r} of {p.name} does not match {p.pattern!r}",
                            p.where, "Fix the example or the pattern.")

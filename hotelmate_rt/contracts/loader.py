@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime
 import enum
 import os
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,49 +33,15 @@ from .model import (
     Transition,
     suggest,
 )
-from .payloads import PayloadValidator, schema_problem
-from .templates import Template
+from .payloads import PayloadValidator, foreign_refs, schema_problem
+from .templates import DEFAULT_PATTERN, Template, compile_pattern
+from .yamltree import EMPTY, MAX_DEPTH, Abandon, ContractProblem, Path_, ProblemKind, Tree
 
 CONTRACT_ENV = "HOTELMATE_RT_CONTRACT"
 DEFAULT_CONTRACT = "channels.yaml"
 
-Path_ = tuple[str | int, ...]
-
-
-class ProblemKind(enum.StrEnum):
-    """What kind of load problem was found (stable, for machines)."""
-
-    NOT_FOUND = "not-found"
-    YAML_SYNTAX = "yaml-syntax"
-    DUPLICATE_KEY = "duplicate-key"
-    UNKNOWN_KEY = "unknown-key"
-    MISSING_KEY = "missing-key"
-    WRONG_TYPE = "wrong-type"
-    BAD_VALUE = "bad-value"
-    BAD_PATTERN = "bad-pattern"
-    BAD_TEMPLATE = "bad-template"
-    BAD_SCHEMA = "bad-schema"
-
-
-@dataclass(frozen=True, slots=True)
-class ContractProblem:
-    """A located load problem with a plain sentence and, where possible, a fix."""
-
-    kind: ProblemKind
-    message: str
-    where: Location
-    fix: str = ""
-
-    def __str__(self) -> str:
-        at = f" (at {self.where.path})" if self.where.path else ""
-        fix = f" {self.fix}" if self.fix else ""
-        return f"{self.where}: {self.message}{at}.{fix}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Describe the problem for JSON output."""
-        return {"kind": self.kind.value, "message": self.message, "file": self.where.file,
-                "line": self.where.line, "column": self.where.column, "path": self.where.path,
-                "fix": self.fix}
+__all__ = ["CONTRACT_ENV", "ContractProblem", "ProblemKind", "default_contract_path",
+           "load_contract", "load_contract_text"]
 
 
 def default_contract_path() -> Path:
@@ -105,20 +69,36 @@ def load_contract(path: str | os.PathLike[str] | None = None) -> Contract:
 
 def load_contract_text(text: str, file: str = "<string>") -> Contract:
     """Parse contract YAML text; raise ContractLoadError listing every problem."""
-    tree = _Tree(file)
+    tree = Tree(file)
     try:
         data = tree.read(text)
+    except Abandon as exc:
+        raise ContractLoadError([*tree.problems, exc.problem]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(file, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0)
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        problem = " ".join((exc.problem or exc.context or "invalid YAML").split())
+        if "maximum nesting depth" in problem:  # libyaml's own limit, met while scanning ahead
+            raise ContractLoadError([*tree.problems, ContractProblem(
+                ProblemKind.TOO_LARGE, f"nesting is deeper than {MAX_DEPTH} levels", where,
+                "A contract needs a few levels; flatten this part.")]) from None
         raise ContractLoadError([ContractProblem(
             ProblemKind.YAML_SYNTAX, f"invalid YAML: {problem}", where,
             "Check indentation, quotes and colons on this line.")]) from None
+    except yaml.reader.ReaderError as exc:
+        raise ContractLoadError([ContractProblem(
+            ProblemKind.YAML_SYNTAX, f"invalid YAML: character {chr(exc.character)!r} is not "
+            "allowed", _offset(text, exc.position, file), "Remove the control character.")]) from None
     except yaml.YAMLError as exc:
         raise ContractLoadError([ContractProblem(
-            ProblemKind.YAML_SYNTAX, f"invalid YAML: {exc}", Location(file, 0, 0))]) from None
-    if data is _EMPTY:
+            ProblemKind.YAML_SYNTAX, f"invalid YAML: {' '.join(str(exc).split())}",
+            Location(file, 0, 0))]) from None
+    except UnicodeEncodeError as exc:  # a lone surrogate in text that did not come from a file
+        raise ContractLoadError([ContractProblem(
+            ProblemKind.YAML_SYNTAX, "invalid YAML: the text is not valid Unicode",
+            _offset(text, len(text[:exc.start].encode("utf-8", "replace")), file),
+            "Save the contract as UTF-8.")]) from None
+    if data is EMPTY:
         raise ContractLoadError([ContractProblem(
             ProblemKind.MISSING_KEY, "the contract is empty", Location(file, 1, 1),
             "Start with 'version: 1' and a 'channels:' section.")])
@@ -129,132 +109,10 @@ def load_contract_text(text: str, file: str = "<string>") -> Contract:
     return contract
 
 
-# libyaml's event parser when PyYAML has it (about 7x faster than composing nodes in Python,
-# which dominated loading a 1,000-event contract); the pure-Python parser otherwise.
-_PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR_TAG = "tag:yaml.org,2002:str"
-_EMPTY = object()
-
-
-class _Tree:
-    """Turns the YAML event stream into plain values, remembering where each key was."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.marks: dict[Path_, tuple[int, int]] = {}
-        self.problems: list[ContractProblem] = []
-        self._constructor = yaml.SafeLoader("")
-        self._tags: dict[str, str] = {}
-
-    def read(self, text: str) -> Any:
-        """Parse one YAML document into dicts, lists and scalars (`_EMPTY` when there is none)."""
-        parser = _PARSER(text)
-        try:
-            parser.get_event()  # StreamStart
-            if parser.check_event(yaml.StreamEndEvent):
-                return _EMPTY
-            parser.get_event()  # DocumentStart
-            anchors: dict[str, Any] = {}
-            data = self._value(parser, (), anchors)
-            parser.get_event()  # DocumentEnd
-            if not parser.check_event(yaml.StreamEndEvent):
-                event = parser.get_event()
-                raise yaml.composer.ComposerError(
-                    "expected a single document in the stream", None,
-                    "but found another document", event.start_mark)
-            return data
-        finally:
-            parser.dispose()
-
-    def _value(self, parser: Any, path: Path_, anchors: dict[str, Any],
-               mark_it: bool = True) -> Any:
-        """Read the value starting at the next event, recording its mark under `path`."""
-        event = parser.get_event()
-        kind = type(event)
-        if mark_it:
-            mark = event.start_mark
-            self.marks[path] = (mark.line + 1, mark.column + 1)
-        if kind is yaml.ScalarEvent:
-            value: Any = self._scalar(parser, event)
-        elif kind is yaml.MappingStartEvent:
-            value = self._mapping(parser, path, anchors)
-        elif kind is yaml.SequenceStartEvent:
-            value = []
-            while type(parser.peek_event()) is not yaml.SequenceEndEvent:
-                value.append(self._value(parser, (*path, len(value)), anchors))
-            parser.get_event()
-        else:  # an alias
-            if event.anchor not in anchors:
-                raise yaml.composer.ComposerError(
-                    None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
-            return anchors[event.anchor]
-        if event.anchor:
-            anchors[event.anchor] = value
-        return value
-
-    def _mapping(self, parser: Any, path: Path_, anchors: dict[str, Any]) -> dict[str, Any]:
-        """Read a mapping's entries; each key's mark is recorded as the location of its entry."""
-        value: dict[str, Any] = {}
-        marks = self.marks
-        while True:
-            event = parser.peek_event()
-            if type(event) is yaml.MappingEndEvent:
-                parser.get_event()
-                return value
-            mark = event.start_mark
-            if type(event) is yaml.ScalarEvent and not event.anchor:
-                parser.get_event()  # the usual plain key: no recursion
-                key = str(self._scalar(parser, event))
-            else:
-                key = str(self._value(parser, (*path, "<key>"), anchors, mark_it=False))
-            entry = (*path, key)
-            if key in value:
-                marks[entry] = (mark.line + 1, mark.column + 1)
-                self.problem(ProblemKind.DUPLICATE_KEY, f"key {key!r} appears twice", entry,
-                             "Keep one of them; YAML would silently drop the first.")
-            value[key] = self._value(parser, entry, anchors, mark_it=False)
-            marks[entry] = (mark.line + 1, mark.column + 1)
-
-    def _scalar(self, parser: Any, event: yaml.ScalarEvent) -> Any:
-        """Resolve and construct one scalar exactly as yaml.safe_load would."""
-        tag = event.tag
-        if tag is None or tag == "!":
-            if not event.implicit[0]:  # quoted or block scalar: a string
-                return event.value
-            tag = self._tags.get(event.value)
-            if tag is None:  # plain scalars repeat a lot (string, object, true...): resolve once
-                tag = self._tags[event.value] = parser.resolve(yaml.ScalarNode, event.value,
-                                                               event.implicit)
-        if tag == _STR_TAG:
-            return event.value
-        start: Any = event.start_mark  # libyaml's marks duck-type PyYAML's
-        end: Any = event.end_mark
-        node = yaml.ScalarNode(tag, event.value, start, end, event.style)
-        try:
-            return self._constructor.construct_object(node, deep=True)
-        except (ValueError, TypeError, OverflowError):  # e.g. `!!int abc`
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{event.value!r} cannot be read as {tag}", start) from None
-
-    def where(self, path: Path_) -> Location:
-        """Return the location of a path, falling back to its nearest located parent."""
-        probe = path
-        while probe not in self.marks and probe:
-            probe = probe[:-1]
-        line, column = self.marks.get(probe, (0, 0))
-        return Location(self.file, line, column, _dotted(path))
-
-    def problem(self, kind: ProblemKind, message: str, path: Path_, fix: str = "") -> None:
-        """Record a load problem at a path."""
-        self.problems.append(ContractProblem(kind, message, self.where(path), fix))
-
-
-def _dotted(path: Path_) -> str:
-    """Render a key path as `channels.guest-booking.template` or `steps[0]`."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+def _offset(text: str, offset: int, file: str) -> Location:
+    """Locate a UTF-8 byte offset (what libyaml reports) in the text."""
+    before = text.encode("utf-8", "replace")[:offset].decode("utf-8", "ignore")
+    return Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
 
 
 _TOP_KEYS = ("version", "targets", "default_target", "sensitive_fields", "parameters",
@@ -264,7 +122,7 @@ _TOP_KEYS = ("version", "targets", "default_target", "sensitive_fields", "parame
 class _Builder:
     """Reads the plain tree section by section into model objects, recording problems."""
 
-    def __init__(self, tree: _Tree) -> None:
+    def __init__(self, tree: Tree) -> None:
         self.tree = tree
 
     # -- generic readers -------------------------------------------------------------------
@@ -351,13 +209,13 @@ class _Builder:
                               "Write the date as YYYY-MM-DD, e.g. 2025-09-30.")
             return None
 
-    def template(self, value: Any, path: Path_) -> Template | None:
-        """Parse a channel template, recording a problem if the braces are malformed."""
+    def template(self, value: Any, path: Path_, patterns: dict[str, str]) -> Template | None:
+        """Parse and compile a channel template, recording a problem if it cannot be used."""
         raw = self.text(value, path)
         try:
-            return Template.parse(raw)
+            return Template.parse(raw).compile(patterns)
         except ValueError as exc:
-            self.tree.problem(ProblemKind.BAD_TEMPLATE, f"malformed template {raw!r}: {exc}",
+            self.tree.problem(ProblemKind.BAD_TEMPLATE, f"malformed template {raw[:80]!r}: {exc}",
                               path, "Write parameters as {name}, e.g. private-booking-{booking_id}.")
             return None
 
@@ -410,14 +268,16 @@ class _Builder:
         for name, entry, path in self.named(value, ("parameters",)):
             body = self.mapping(entry, path, ("pattern", "example", "description"),
                                 ("pattern", "example"))
-            pattern = self.text(body.get("pattern"), (*path, "pattern"), r"[A-Za-z0-9_\-=@,.;]+")
+            pattern = self.text(body.get("pattern"), (*path, "pattern"), DEFAULT_PATTERN)
             try:
-                re.compile(pattern)
-            except re.error as exc:
+                compile_pattern(pattern)
+            except ValueError as exc:
                 self.tree.problem(ProblemKind.BAD_PATTERN,
-                                  f"pattern {pattern!r} is not a valid regular expression ({exc})",
-                                  (*path, "pattern"), "Fix the regex; test it with Python's re.")
-                pattern = r"[A-Za-z0-9_\-=@,.;]+"
+                                  f"pattern {pattern[:80]!r} is not a valid regular expression for a "
+                                  f"parameter ({exc})",
+                                  (*path, "pattern"), "Write a plain regular expression of "
+                                  "character classes, groups (?:...) and repetitions.")
+                pattern = DEFAULT_PATTERN
             out[name] = Parameter(name, pattern, self.text(body.get("example"), (*path, "example")),
                                   self.text(body.get("description"), (*path, "description")),
                                   self.tree.where(path))
@@ -446,7 +306,7 @@ class _Builder:
             body = self.mapping(entry, path,
                                 ("template", "kind", "audiences", "description", "aliases"),
                                 ("template", "kind", "audiences"))
-            template = self.template(body.get("template"), (*path, "template"))
+            template = self.template(body.get("template"), (*path, "template"), patterns)
             if template is None:
                 continue
             kind = self.choice(body.get("kind"), (*path, "kind"), ChannelKind, ChannelKind.PUBLIC)
@@ -460,16 +320,16 @@ class _Builder:
                 apath = (*path, "aliases", i)
                 abody = self.mapping(raw, apath, ("template", "status", "note", "sunset"),
                                      ("template",))
-                atemplate = self.template(abody.get("template"), (*apath, "template"))
+                atemplate = self.template(abody.get("template"), (*apath, "template"), patterns)
                 if atemplate is None:
                     continue
                 aliases.append(ChannelAlias(
-                    atemplate.compile(patterns),
+                    atemplate,
                     self.choice(abody.get("status"), (*apath, "status"), AliasStatus,
                                 AliasStatus.DEPRECATED),
                     self.text(abody.get("note"), (*apath, "note")), self.tree.where(apath),
                     self.date(abody.get("sunset"), (*apath, "sunset"))))
-            out[cid] = Channel(cid, template.compile(patterns), kind,
+            out[cid] = Channel(cid, template, kind,
                                self.names(body.get("audiences"), (*path, "audiences")),
                                self.text(body.get("description"), (*path, "description")),
                                tuple(aliases), self.tree.where(path))
@@ -515,6 +375,14 @@ class _Builder:
             schemas += [(v, (*path, "envelope", "variants", k)) for k, v in envelope.variants.items()]
         ok = True
         for candidate, spath in schemas:
+            refs = list(foreign_refs(candidate))
+            for rpath, ref in refs:
+                self.tree.problem(ProblemKind.BAD_SCHEMA, f"schema reference {ref[:80]!r} points "
+                                  "outside the contract", (*spath, *rpath),
+                                  "Define the shared part under $defs and use '#/$defs/NAME'.")
+            if refs:
+                ok = False
+                continue
             problem = schema_problem(candidate) if isinstance(candidate, dict) else "not a mapping"
             if problem:
                 ok = False

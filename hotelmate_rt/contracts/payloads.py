@@ -1,8 +1,13 @@
-"""Payload schemas: compile once with jsonschema-rs, validate, find sensitive fields."""
+"""Payload schemas: compile once with jsonschema-rs, validate, find sensitive fields.
+
+Schemas stay inside the contract: a `$ref` that is not `#...` is refused at load, and the
+validator never fetches anything (its retriever refuses every URI, http and file alike).
+Schema `pattern`s run on the linear-time regex engine (no lookaround, no backreferences).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +30,41 @@ def json_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
     return out
 
 
+_REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def _refuse_retrieval(uri: str) -> Any:
+    """Refuse to fetch any schema resource: references must stay inside the contract."""
+    raise ValueError(f"{uri} is outside the contract; schema references are never fetched")
+
+
+def _compile(schema: Any) -> Any:
+    """Compile one schema without network or file access and with linear-time patterns."""
+    return jsonschema_rs.validator_for(_plain(schema), retriever=_refuse_retrieval,
+                                       pattern_options=jsonschema_rs.RegexOptions())
+
+
+def foreign_refs(schema: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield (key path, value) of every `$ref` that points outside the schema (not `#...`)."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(schema, ())]
+    while stack:  # isinstance of dict, not Mapping: this walks every loaded schema
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _REF_KEYWORDS and isinstance(value, str):
+                    if not value.startswith("#"):
+                        yield (*path, key), value
+                elif isinstance(value, dict | list):
+                    stack.append((value, (*path, key)))
+        elif isinstance(node, list):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node)
+                         if isinstance(item, dict | list))
+
+
 def schema_problem(schema: Mapping[str, Any]) -> str | None:
     """Say why a JSON Schema does not compile, or None when it does."""
     try:
-        jsonschema_rs.validator_for(_plain(schema))
+        _compile(schema)
     except (jsonschema_rs.ValidationError, ValueError, TypeError) as exc:
         return str(exc).splitlines()[0]
     return None
@@ -41,9 +77,9 @@ class PayloadValidator:
 
     def __init__(self, schema: Mapping[str, Any], envelope_field: str | None = None,
                  variants: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        self._main = jsonschema_rs.validator_for(_plain(schema))
+        self._main = _compile(schema)
         self._envelope_field = envelope_field
-        self._variants = {k: jsonschema_rs.validator_for(_plain(v)) for k, v in (variants or {}).items()}
+        self._variants = {k: _compile(v) for k, v in (variants or {}).items()}
 
     def is_valid(self, data: Any) -> bool:
         """Answer quickly whether a payload conforms (the hot path)."""

@@ -23,16 +23,18 @@ from __future__ import annotations
 import difflib
 import enum
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import re2
 
 from hotelmate_rt.rules import Level, RuleId
 
 from .limits import encode_data
 from .model import Channel, ChannelAlias, ChannelKind, ChannelMatch, Contract, Event, suggest
 from .payloads import PayloadValidator, sensitive_paths
+from .templates import DEFAULT_PATTERN, linear_regex
 
 WILDCARD = "{*}"
 """In a channel pattern, one value nobody knows yet (it fills one template parameter)."""
@@ -174,24 +176,31 @@ def _suggest_channel(contract: Contract, name: str) -> str | None:
 
 
 class _PatternIndex:
-    """Every channel template and alias as a regex where a slot takes its pattern or holes."""
+    """Every channel template and alias as a regex where a slot takes its pattern or holes.
+
+    The regexes run on RE2 like the templates themselves: scanned values come from source trees
+    nobody vetted, and a contract pattern must not make matching one of them slow.
+    """
 
     def __init__(self, contract: Contract) -> None:
         """Compile each template once, most specific first, canonical before alias."""
-        holes = f"(?:{re.escape(WILDCARD)})+"
-        entries: list[tuple[int, int, re.Pattern[str], ChannelMatch]] = []
+        holes = f"(?:{re2.escape(WILDCARD)})+"
+        entries: list[tuple[int, int, Any, ChannelMatch]] = []
         for channel in contract.channels.values():
             for alias in (None, *channel.aliases):
                 template = (alias or channel).template
                 parts: list[str] = []
                 for index, literal in enumerate(template.literals):
-                    parts.append(re.escape(literal))
+                    parts.append(re2.escape(literal))
                     if index < len(template.parameters):
-                        pattern = contract.patterns.get(template.parameters[index],
-                                                        r"[A-Za-z0-9_\-=@,.;]+")
+                        pattern = contract.patterns.get(template.parameters[index], DEFAULT_PATTERN)
                         parts.append(f"(?:(?:{pattern})|{holes})")
-                entries.append((-template.literal_length, 0 if alias is None else 1,
-                                re.compile("".join(parts)), ChannelMatch(channel, {}, alias)))
+                try:
+                    regex = linear_regex("".join(parts))
+                except ValueError:  # past RE2's memory budget: only whole names can match it
+                    continue
+                entries.append((-template.literal_length, 0 if alias is None else 1, regex,
+                                ChannelMatch(channel, {}, alias)))
         entries.sort(key=lambda e: (e[0], e[1]))
         self.entries = [(regex, match) for _, _, regex, match in entries]
 

@@ -4,7 +4,8 @@ pusher-js posts `socket_id` and `channel_name` form-encoded to the auth endpoint
 configured in `auth.headers` (here `Authorization: Bearer <token>`). The view answers:
 
 - 200 `{"auth": "key:signature"}` (presence adds `channel_data`) when the contract allows it;
-- 400 `{"error": ...}` when `socket_id` or `channel_name` is missing or malformed;
+- 400 `{"error": ...}` when `socket_id` or `channel_name` is missing or malformed, or the body
+  is larger than `MAX_BODY_BYTES`, nested too deep or not a form / flat JSON object;
 - 401 `{"error": ...}` when the token is missing or unknown (with `WWW-Authenticate: Bearer`);
 - 403 `{"error": reason}` when the principal may not read the channel;
 - 204 for a CORS preflight (`OPTIONS`), and CORS headers on every answer to an allowed origin.
@@ -21,7 +22,9 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from hotelmate_rt.auth import ChannelAuthorizer, Principal, valid_socket_id
@@ -38,6 +41,12 @@ AuthView = Callable[[HttpRequest], HttpResponse]
 _CORS_METHODS = "POST, OPTIONS"
 _CORS_HEADERS = "Authorization, Content-Type, X-Requested-With"
 _SCHEMES = ("bearer", "token")
+MAX_BODY_BYTES = 8192
+"""Largest auth request body the view reads (pusher-js sends about 60 bytes)."""
+
+
+class _BadBody(Exception):
+    """The request body cannot be read as a form or a flat JSON object; the message says why."""
 
 
 def resolver_from_mapping(tokens: Mapping[str, Principal]) -> TokenResolver:
@@ -92,7 +101,10 @@ def make_auth_view(contract: Contract, resolver: TokenResolver | Mapping[str, Pr
             response = error(request, 405, "use POST with socket_id and channel_name")
             response["Allow"] = _CORS_METHODS
             return response
-        form = _form(request)
+        try:
+            form = _form(request)
+        except _BadBody as exc:
+            return error(request, 400, str(exc))
         socket_id = form.get("socket_id", "")
         channel_name = form.get("channel_name", "")
         if not socket_id or not channel_name:
@@ -119,15 +131,25 @@ def make_auth_view(contract: Contract, resolver: TokenResolver | Mapping[str, Pr
 
 
 def _form(request: HttpRequest) -> Mapping[str, str]:
-    """Read socket_id/channel_name from a form body (pusher-js) or a JSON body (other clients)."""
-    content_type = request.META.get("CONTENT_TYPE", "")
-    if content_type.startswith("application/json"):
-        try:
-            data: Any = json.loads(request.body or b"{}")
-        except ValueError:
-            return {}
-        return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-    return request.POST
+    """Read the text fields of a form body (pusher-js) or a flat JSON object (other clients)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise _BadBody("Content-Length is not a number") from None
+    if length > MAX_BODY_BYTES:
+        raise _BadBody(f"the request body is larger than {MAX_BODY_BYTES} bytes")
+    content_type = request.META.get("CONTENT_TYPE", "").lower()
+    try:
+        if not content_type.startswith("application/json"):
+            return {k: v for k, v in request.POST.items() if isinstance(v, str)}
+        data: Any = json.loads(request.body or b"{}")
+    except RecursionError:
+        raise _BadBody("the JSON body is nested too deeply") from None
+    except (ValueError, SuspiciousOperation, BadRequest, MultiPartParserError):
+        raise _BadBody("the request body is not a valid form or JSON object") from None
+    if not isinstance(data, dict):
+        raise _BadBody("the JSON body must be an object with socket_id and channel_name")
+    return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
 def _log_outcome(outcome: str, channel: str, principal: Principal | None,

@@ -9,7 +9,6 @@ costs a few microseconds.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from hotelmate_rt.contracts import (
     Finding,
     NameStatus,
     PayloadRules,
+    compile_pattern,
     payload_rules,
     resolve_event,
 )
@@ -72,7 +72,7 @@ class EventValidation:
         self.contract = contract
         self.target = target
         contract.target(target)  # an unknown target fails here, not at the first emit
-        self._patterns = {name: re.compile(p) for name, p in contract.patterns.items()}
+        self._patterns = {name: compile_pattern(p) for name, p in contract.patterns.items()}
         self._plans: dict[str, EventPlan] = {}
 
     def plan(self, event: str) -> EventPlan:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
-from hotelmate_rt.redact import MASK, Redactor
+from hotelmate_rt.redact import Redactor
 
 from .model import Check, Section, Status
 
@@ -250,16 +250,10 @@ class Checklist(Generic[C]):
 
     @staticmethod
     def _build(ctx: C, spec: CheckSpec[C], outcome: Outcome, duration_ms: float) -> Check:
-        """Build the one Check of an outcome, redacting every text once, here.
-
-        Titles are declared text plus names (channels, files), so only the known secret values
-        are masked in them: the patterns would read "Guest token: own channel" as a token.
-        """
+        """Build the one Check of an outcome, redacting every text once, here."""
         text = ctx.redactor.text
-        title = outcome.title or spec.title
-        for secret in ctx.redactor.secrets:
-            title = title.replace(secret, MASK)
-        check = Check(id=outcome.id or spec.id, section=spec.section, title=title,
+        check = Check(id=outcome.id or spec.id, section=spec.section,
+                      title=text(outcome.title or spec.title),
                       status=outcome.status,
                       summary=text(outcome.summary), evidence=[text(e) for e in outcome.evidence],
                       next_action=text(outcome.next_action), code=outcome.code,

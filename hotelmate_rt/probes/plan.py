@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hotelmate_rt.contracts import Contract
+from hotelmate_rt.contracts import Contract, pattern_matches
 from hotelmate_rt.contracts.limits import channel_name_problem
 from hotelmate_rt.errors import ParameterError, ProbeError, UnknownName
 
@@ -52,7 +51,7 @@ def plan_subscriptions(contract: Contract, audience: str | None,
         if parameter is None:
             known = ", ".join(sorted(contract.parameters))
             raise UnknownName(f"no parameter {name!r} in the contract; known: {known}")
-        if not re.fullmatch(parameter.pattern, value):
+        if not pattern_matches(parameter.pattern, value):
             raise ParameterError(f"{name}={value!r} does not look like a {name} "
                                  f"(pattern {parameter.pattern}, e.g. {parameter.example})")
     plan = SubscriptionPlan(audience)

@@ -9,7 +9,14 @@ import json
 import pusher
 import pytest
 
-from hotelmate_rt.auth import ChannelAuthorizer, Principal, authorize, check_access, sign_channel
+from hotelmate_rt.auth import (
+    ChannelAuthorizer,
+    Principal,
+    authorize,
+    check_access,
+    presence_channel_data,
+    sign_channel,
+)
 from hotelmate_rt.contracts import Contract, load_contract_text
 from hotelmate_rt.errors import Forbidden
 
@@ -169,3 +176,112 @@ def test_a_name_with_two_readings_must_pass_both() -> None:
     with pytest.raises(Forbidden, match="belongs to another hotel"):
         authorize(contract, staff, "private-paradise-lobby", SOCKET, key=KEY, secret=SECRET)
     assert authorize(contract, staff, "private-paradise", SOCKET, key=KEY, secret=SECRET)["auth"]
+
+
+ENCRYPTED_CONTRACT = """
+version: 1
+parameters:
+  booking_id: {pattern: 'BK-[0-9]+', example: BK-1}
+audiences:
+  guest: {authenticates: true, scope: [booking_id]}
+channels:
+  secret-booking:
+    template: 'private-encrypted-booking-{booking_id}'
+    kind: private-encrypted
+    audiences: [guest]
+events: {}
+"""
+
+
+def test_a_name_with_a_suffix_is_not_the_guests_channel(contract: Contract) -> None:
+    """Templates match whole names: `private-booking-BK-2025-0002-x` is not the guest's booking."""
+    assert "not in the contract" in reason(contract, GUEST, "private-booking-BK-2025-0002-x")
+    assert "not in the contract" in reason(contract, GUEST, "private-xbooking-BK-2025-0002")
+
+
+def test_encrypted_channels_are_refused_even_when_the_contract_allows_them() -> None:
+    """The endpoint cannot sign private-encrypted channels (no shared key), so it says so."""
+    contract = load_contract_text(ENCRYPTED_CONTRACT)
+    guest = Principal("guest", {"booking_id": "BK-1"})
+    assert check_access(contract, guest, "private-encrypted-booking-BK-1").channel.id == (
+        "secret-booking")
+    with pytest.raises(Forbidden, match=r"^encrypted channels are not supported by this auth"):
+        authorize(contract, guest, "private-encrypted-booking-BK-1", SOCKET, key=KEY, secret=SECRET)
+
+
+def test_authorizer_check_decides_without_signing(contract: Contract) -> None:
+    """ChannelAuthorizer.check returns the matched channel and its parameters, or Forbidden."""
+    authorizer = ChannelAuthorizer(contract, KEY, SECRET)
+    match = authorizer.check(GUEST, "private-booking-BK-2025-0002")
+    assert (match.channel.id, match.params, match.alias) == (
+        "guest-booking", {"booking_id": "BK-2025-0002"}, None)
+    with pytest.raises(Forbidden, match="belongs to another booking: this guest is bound to "
+                                        "booking_id=BK-2025-0002"):
+        authorizer.check(GUEST, "private-booking-BK-2025-0003")
+    assert repr(authorizer) == f"ChannelAuthorizer(key={KEY!r}, contract={contract.path!r})"
+    assert authorizer.key == KEY and authorizer.contract is contract
+
+
+def test_principals_describe_their_scope_and_build_user_ids() -> None:
+    """Guests get a user id from their booking; staff ids become text; describe() lists the scope."""
+    assert GUEST.user_id == "guest-BK-2025-0002"
+    assert GUEST.describe() == "guest(booking_id=BK-2025-0002, hotel_slug=hotel-paradise, " \
+                               "room_number=101)"
+    assert Principal.guest("BK-1", "h", 7, user_id="u").scope == {
+        "booking_id": "BK-1", "hotel_slug": "h", "room_number": "7"}
+    assert Principal.guest("BK-1", "h", user_id="u").user_id == "u"
+    assert Principal.staff("h").user_id is None and STAFF.user_id == "7"
+    assert Principal("public").describe() == "public"
+
+
+def test_refusal_reasons_name_the_thing_refused(contract: Contract) -> None:
+    """Each refusal explains itself in words a client developer can act on."""
+    assert reason(contract, STAFF, "private-hotel-other-hotel-staff") == (
+        "'private-hotel-other-hotel-staff' belongs to another hotel: this staff is bound to "
+        "hotel_slug=hotel-paradise")
+    assert reason(contract, GUEST, "private-hotel-paradise-room-102-chat").startswith(
+        "'private-hotel-paradise-room-102-chat' belongs to another room: ")
+    assert reason(contract, Principal("nobody"), "private-booking-BK-2025-0002") == (
+        "'nobody' is not an authenticated audience of the contract")
+    assert reason(contract, GUEST, "x" * 165).startswith("channel name is 165 characters")
+
+
+NOUN_CONTRACT = """
+version: 1
+parameters:
+  tour_group_id: {pattern: '[0-9]+', example: '1'}
+audiences:
+  guide: {authenticates: true, scope: [tour_group_id]}
+  guest: {authenticates: true}
+channels:
+  tour: {template: 'private-tour-{tour_group_id}', kind: private, audiences: [guide]}
+  closed: {template: 'private-closed', kind: private, audiences: []}
+  shared: {template: 'private-shared', kind: private, audiences: [guide, staff]}
+events: {}
+"""
+
+
+def test_reasons_name_readers_and_the_scoped_thing_in_words() -> None:
+    """Reasons list a channel's readers (or nobody) and name `tour_group_id` as a tour group."""
+    contract = load_contract_text(NOUN_CONTRACT)
+    guide = Principal("guide", {"tour_group_id": "1"})
+    assert reason(contract, guide, "private-tour-2") == (
+        "'private-tour-2' belongs to another tour group: this guide is bound to tour_group_id=1")
+    guest = Principal("guest")
+    assert reason(contract, guest, "private-closed") == "closed is for nobody, not guest"
+    assert reason(contract, guest, "private-shared") == "shared is for guide, staff, not guest"
+
+
+def test_a_long_bad_socket_id_is_cut_to_40_characters_in_the_reason(contract: Contract) -> None:
+    """The reason quotes at most 40 characters of a malformed socket id."""
+    with pytest.raises(Forbidden) as info:
+        authorize(contract, GUEST, "private-booking-BK-2025-0002", "1" * 39 + "xy" + "z" * 20,
+                  key=KEY, secret=SECRET)
+    assert info.value.reason == f"socket_id {'1' * 39 + 'x'!r} is not a Pusher socket id"
+
+
+def test_presence_channel_data_is_compact_json() -> None:
+    """channel_data is the compact JSON pusher-js passes on; its exact bytes are what is signed."""
+    staff = Principal.staff("hotel-paradise", user_id=7, user_info={"name": "Ana"})
+    assert presence_channel_data(staff) == '{"user_id":"7","user_info":{"name":"Ana"}}'
+    assert presence_channel_data(Principal.staff("h", user_id=8)) == '{"user_id":"8"}'

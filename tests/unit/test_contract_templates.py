@@ -87,3 +87,79 @@ def test_wildcard_shape() -> None:
     """The scan compares templates by their wildcard shape."""
     assert Template.parse("private-{hotel_slug}-room-{room_number}-chat").wildcard() == \
         "private-{*}-room-{*}-chat"
+
+
+def test_templates_match_whole_names_only() -> None:
+    """A name with extra characters before or after a template is not that channel."""
+    template = CONTRACT.channels["guest-booking"].template
+    assert template.match("private-booking-BK-2025-0002") == {"booking_id": "BK-2025-0002"}
+    for name in ["private-booking-BK-2025-0002-x", "xprivate-booking-BK-2025-0002",
+                 "private-booking-BK-2025-0002\n", "private-booking-"]:
+        assert template.match(name) is None, name
+
+
+def test_parse_splits_literals_and_parameters() -> None:
+    """Parsing keeps one more literal than parameters and refuses formatted placeholders."""
+    template = Template.parse("{a}-x-{b}")
+    assert (template.text, template.literals, template.parameters) == (
+        "{a}-x-{b}", ("", "-x-", ""), ("a", "b"))
+    with pytest.raises(ValueError, match=r"^placeholder \{a\} must be a plain \{name\}$"):
+        Template.parse("x-{a:>3}")
+    assert Template.parse("plain").literals == ("plain",)
+    assert Template.parse("a{{b}}c-{d}").fill({"d": 1}) == "a{b}c-1"
+    assert Template.parse("plain").parameters == ()
+    assert Template.parse("a{b}c{d}e").literal_length == 3
+    for bad in ["x-{a:>3}", "x-{a!r}", "x-{1a}", "x-{a.b}", "x-{", "x-}"]:
+        with pytest.raises(ValueError):
+            Template.parse(bad)
+
+
+def test_an_uncompiled_template_cannot_match() -> None:
+    """Matching needs the parameter patterns, so an uncompiled template says so."""
+    with pytest.raises(RuntimeError, match=r"^template was not compiled against its parameter "
+                                           r"patterns$"):
+        Template.parse("x-{a}").match("x-1")
+
+
+def test_undeclared_parameters_match_pusher_channel_characters() -> None:
+    """A parameter without a pattern takes any run of characters Pusher allows in names."""
+    template = Template.parse("x-{a}").compile({})
+    assert template.match("x-Az09_-=@,.;") == {"a": "Az09_-=@,.;"}
+    assert template.match("x-a/b") is None
+    assert template.match("x-") is None
+
+
+@pytest.mark.parametrize("pattern", ["(?P<p0>a)", "(a)\\1", "(?=a)a", "a{1001}"])
+def test_unusable_patterns_are_refused_when_compiling(pattern: str) -> None:
+    """A pattern RE2 cannot run, or one that names groups, is refused with a reason."""
+    with pytest.raises(ValueError, match=r"\w"):
+        Template.parse("x-{a}").compile({"a": pattern})
+
+
+def test_fill_and_render_keep_parameters_in_place() -> None:
+    """fill() leaves unknown parameters as {name}; render() checks and substitutes each one."""
+    template = Template.parse("room-{hotel}-{room}").compile({"hotel": "[a-z]+", "room": "[0-9]+"})
+    assert template.fill({"hotel": "paradise"}) == "room-paradise-{room}"
+    assert template.fill({"hotel": "p", "room": 1}) == "room-p-1"
+    assert template.render({"hotel": "p", "room": 12}, {"hotel": "[a-z]+"}) == "room-p-12"
+    with pytest.raises(ParameterError, match=r"needs hotel, room; pass hotel=\.\.\., room=\.\.\."):
+        template.render({"hotel": ""}, {})
+    with pytest.raises(ParameterError, match=r"room='1a' does not look like a room \(pattern"):
+        template.render({"hotel": "p", "room": "1a"}, {"room": "[0-9]+"})
+
+
+def test_non_ascii_names_match_by_characters() -> None:
+    """A name outside ASCII (never a Pusher name, but a probe may see one) splits at characters."""
+    template = Template.parse("{a}-{b}").compile({"a": ".+", "b": ".+"})
+    assert template.match("é-x") == {"a": "é", "b": "x"}
+    assert template.match("ab-x") == {"a": "ab", "b": "x"}
+
+
+def test_templates_too_large_for_re2_are_refused_quietly(capfd: pytest.CaptureFixture[str]) -> None:
+    """Sixty `.{1000}` parameters exceed RE2's memory budget: a ValueError, nothing on stderr."""
+    template = Template.parse("-".join(f"{{p{i}}}" for i in range(60)))
+    with pytest.raises(ValueError, match=r"^its parameter patterns together are too large to match$"):
+        template.compile({f"p{i}": ".{1000}" for i in range(60)})
+    with pytest.raises(ValueError, match="without backreferences"):
+        Template.parse("x-{a}").compile({"a": "(a)\\1"})
+    assert capfd.readouterr().err == ""

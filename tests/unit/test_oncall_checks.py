@@ -157,3 +157,20 @@ def test_budget_timeouts_never_exceed_what_is_left() -> None:
     assert budget.timeout() <= 1.0
     budget.start = time.monotonic() - 2.0
     assert budget.timeout() == 0.05 and budget.exhausted
+
+
+def test_titles_go_through_the_one_redaction_policy() -> None:
+    """A title keeps its words ("Guest token: own channel") but loses secrets and credentials."""
+    checks: Checklist[Ctx] = Checklist("doctor")
+
+    @checks.check("titles", Section.AUTH, "Titles")
+    def titles(ctx: Ctx) -> Iterator[Outcome]:
+        yield passed("ok", id="t.own", title="Guest token: own channel private-booking-BK-1")
+        yield passed("ok", id="t.wrong", title="wrong app secret: refused")
+        yield passed("ok", id="t.known", title="signed with s3cret-value")
+        yield passed("ok", id="t.token", title="Authorization: Bearer abcdefgh12345678")
+
+    found = {c.id: c.title for c in checks.run(Ctx())}
+    assert found == {"t.own": "Guest token: own channel private-booking-BK-1",
+                     "t.wrong": "wrong app secret: refused", "t.known": "signed with ***",
+                     "t.token": "Authorization: Bearer ***"}

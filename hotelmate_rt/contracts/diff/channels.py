@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from hotelmate_rt.contracts.model import Channel, ChannelKind
+from hotelmate_rt.contracts.templates import compile_pattern
 
 from .context import Comparison
 from .events import alias_removed, sunset_moved
@@ -154,8 +153,8 @@ def _parameters(diff: Comparison) -> None:
 def _rejected(source: str, target: str, example: str) -> str | None:
     """Return a value `source` accepts that `target` refuses (from samples and the example)."""
     try:
-        source_re, target_re = re.compile(source), re.compile(target)
-    except re.error:
+        source_re, target_re = compile_pattern(source), compile_pattern(target)
+    except ValueError:
         return None
     for value in [example, *regex_samples(source)]:
         if source_re.fullmatch(value) and not target_re.fullmatch(value):

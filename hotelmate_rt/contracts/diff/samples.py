@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from hotelmate_rt.contracts.templates import linear_regex
+
 from .schemas import resolve
 
 # Python's own parser of its regex dialect (private, but the only one; stable since 3.11).
@@ -31,8 +33,8 @@ def regex_samples(pattern: str, limit: int = 16) -> list[str]:
     try:
         parsed = sre_parse.parse(pattern)
         candidates = _sequence(list(parsed))
-        compiled = re.compile(pattern)
-    except (_Unsupported, re.error, RecursionError):
+        compiled = linear_regex(pattern)  # never Python's re: contract patterns run on RE2
+    except (_Unsupported, re.error, ValueError, RecursionError):
         return []
     out: list[str] = []
     for text in candidates:
@@ -176,7 +178,15 @@ def _fits(node: Mapping[str, Any], text: str) -> bool:
     if "string" not in ([kinds] if isinstance(kinds, str) else kinds) or "enum" in node:
         return False
     pattern = node.get("pattern")
-    return not isinstance(pattern, str) or re.search(pattern, text) is not None
+    return not isinstance(pattern, str) or _found(pattern, text)
+
+
+def _found(pattern: str, text: str) -> bool:
+    """Tell whether a schema pattern occurs in a text (linear time; False if RE2 cannot run it)."""
+    try:
+        return linear_regex(pattern).search(text) is not None
+    except ValueError:
+        return False
 
 
 def _example_string(node: Mapping[str, Any]) -> str:
@@ -185,7 +195,7 @@ def _example_string(node: Mapping[str, Any]) -> str:
         return _FORMAT_EXAMPLES[node["format"]]
     pattern = node.get("pattern")
     if isinstance(pattern, str):
-        found = [t for t in regex_samples(pattern) if re.search(pattern, t)]
+        found = [t for t in regex_samples(pattern) if _found(pattern, t)]
         if found:
             return found[0]
     text = "example"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +41,7 @@ class TriageContext(RunContext):
 
     def __init__(self, options: TriageOptions) -> None:
         """Read the settings and the contract, check the booking id, resolve --expect."""
-        from hotelmate_rt.contracts import load_contract
+        from hotelmate_rt.contracts import load_contract, pattern_matches
 
         super().__init__(Redactor([options.guest_token, options.staff_token]),
                          Budget(float("inf"), options.step_timeout))
@@ -51,7 +50,7 @@ class TriageContext(RunContext):
         self.redactor.add(self.settings.secret)
         self.contract = load_contract(options.contract)
         parameter = self.contract.parameters.get("booking_id")
-        if parameter is not None and not re.fullmatch(parameter.pattern, options.booking_id):
+        if parameter is not None and not pattern_matches(parameter.pattern, options.booking_id):
             raise ParameterError(f"{options.booking_id!r} does not look like a booking id "
                                  f"(e.g. {parameter.example})")
         self.report = TriageReport(options.booking_id)
