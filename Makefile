@@ -56,7 +56,8 @@ bench: install
 		$(BIN)/python "$$f" || exit $$?; \
 	done; [ $$found = 1 ] || echo "no benchmarks/bench_*.py yet"
 
-# Mutation testing of auth/authorize.py, contracts/templates.py, redact.py, contracts/verdicts.py
+# Mutation testing of auth/authorize.py, contracts/templates.py, redact.py, contracts/verdicts.py,
+# contracts/resolve.py
 # ([tool.mutmut] in pyproject.toml); about 5 minutes, so outside CI. Survivors are re-checked in
 # a fresh process; fails when a module kills under 95% of its behaviour-changing mutants.
 mutation: install

@@ -332,7 +332,7 @@ class PayloadRules:
     def _check(self, text: str, value: Any, public_channel: str | None) -> PayloadCheck:
         """Check the size of the JSON text and the decoded value (schema, sensitive fields)."""
         size = _utf8_size(text)
-        encoding = self._too_large(size) if size > self.limit else ()
+        encoding = self._too_large(size)
         validator = self.validator
         content: Sequence[Finding] = ()
         if validator is not None and not validator.is_valid(value):

@@ -37,9 +37,9 @@ def linear_regex(text: str) -> Any:
 
 
 def _reason(exc: Exception) -> str:
-    """RE2's reason for refusing a pattern, as text."""
-    return exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
-        exc.args[0], bytes) else str(exc)
+    """RE2's reason for refusing a pattern, as text (the binding gives it as bytes)."""
+    reason = exc.args[0] if exc.args else ""
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
 
 
 @functools.lru_cache(maxsize=512)

@@ -11,6 +11,7 @@ from hotelmate_rt.contracts import (
     NameStatus,
     VerdictKind,
     judge,
+    load_contract_text,
     payload_rules,
     resolve_channel,
     resolve_event,
@@ -119,3 +120,93 @@ def test_emitter_and_judge_agree_on_a_payload(contract: Contract) -> None:
     prepared = emitter.prepare("booking_checked_in", CHECKED_IN, hotel_slug="hotel-paradise")
     received = judge(contract, prepared.channels[0], "booking_checked_in", prepared.data)
     assert received.ok and received.size == len(prepared.data.encode())
+
+
+# -- edges found by mutation testing (`make mutation`) ------------------------------------------
+
+SHAPES = """version: 1
+parameters:
+  x: {pattern: '[a-z]+', example: ab}
+  y: {pattern: '.*', example: anything}
+  w: {pattern: '[0-9]+', example: '1'}
+audiences:
+  public: {authenticates: false}
+channels:
+  anything: {template: '{y}', kind: public, audiences: [public],
+             aliases: [{template: 'ab-{y}', status: deprecated}]}
+  ab: {template: 'ab-{x}', kind: public, audiences: [public]}
+  pair: {template: 'p-{x}-{z}', kind: public, audiences: [public]}
+  big: {template: 'big-{w}', kind: public, audiences: [public],
+        aliases: [{template: 'old-big-{x}', status: deprecated}]}
+events:
+  e: {channels: [anything, ab, pair, big], schema: {type: object}}
+"""
+"""`{y}` takes anything, so a pattern can fit several templates; `z` is undeclared."""
+
+
+@pytest.fixture()
+def shapes() -> Contract:
+    """The small contract whose templates compete for the same `{*}` patterns."""
+    return load_contract_text(SHAPES, "shapes.yaml")
+
+
+def test_the_most_specific_template_wins_then_canonical_before_alias(shapes: Contract) -> None:
+    """`ab-{*}` fits `{y}`, the alias `ab-{y}` and `ab-{x}`: the canonical `ab-{x}` wins."""
+    name = resolve_channel(shapes, "ab-{*}")
+    assert name.status is NameStatus.CANONICAL and name.template == "ab-{x}"
+    assert resolve_channel(shapes, "zz-{*}").template == "{y}"
+
+
+def test_each_slot_takes_its_own_pattern_or_holes(contract: Contract, shapes: Contract) -> None:
+    """A concrete value next to a hole must fit its parameter's pattern (undeclared: Pusher's)."""
+    assert resolve_channel(contract, "private-hotel-paradise-room-{*}-chat").channel is not None
+    assert resolve_channel(contract, "private-HOTEL-room-{*}-chat").channel is None
+    assert resolve_channel(shapes, "p-{*}-A_b.c").template == "p-{x}-{z}"
+    assert resolve_channel(shapes, "p-{*}-a/b").template == "{y}"
+
+
+def test_a_template_too_large_for_re2_only_loses_its_own_pattern_entry(shapes: Contract) -> None:
+    """When one index regex is past RE2's budget, that entry alone is left out: not its aliases."""
+    from hotelmate_rt.contracts.model import Location, Parameter
+
+    assert resolve_channel(shapes, "big-{*}").template == "big-{w}"
+    shapes.parameters["w"] = Parameter("w", ".{1000}" * 60, "", "", Location("s", 0, 0))
+    shapes._resolved.clear()
+    assert resolve_channel(shapes, "big-{*}").template == "{y}"
+    assert resolve_channel(shapes, "old-big-{*}").template == "old-big-{x}"
+
+
+def test_resolved_names_keep_the_name_asked_and_the_alias_note(contract: Contract) -> None:
+    """Every resolution carries the name it was asked about; an event alias keeps its note."""
+    assert resolve_channel(contract, "private-booking-BK-2025-0002").name == \
+        "private-booking-BK-2025-0002"
+    assert resolve_event(contract, "booking_checked_in").name == "booking_checked_in"
+    wrong = resolve_event(contract, "message-received")
+    assert wrong.name == "message-received"
+    assert wrong.note == contract.event_aliases["message-received"].note != ""
+
+
+def test_an_unknown_channel_finding_carries_the_suggestion(contract: Contract) -> None:
+    """The finding says "did you mean" and offers the closest template as the replacement."""
+    finding = resolve_channel(contract, "private-boking-{*}").finding()
+    assert finding is not None and finding.kind is VerdictKind.UNKNOWN_CHANNEL
+    assert finding.message.endswith("; did you mean 'private-booking-{booking_id}'?")
+    assert finding.replacement == "private-booking-{booking_id}"
+
+
+def test_payload_checks_at_the_edges(contract: Contract) -> None:
+    """Exactly the limit fits; not-JSON keeps its text and size; a JSON string is checked whole."""
+    rules = payload_rules(contract, None)
+    exact = json.dumps("x" * (rules.limit - 2))
+    assert rules.check_wire(exact).size == rules.limit and rules.check_wire(exact).ok
+    assert [f.kind for f in rules.check_wire(json.dumps("x" * (rules.limit - 1))).findings] == [
+        VerdictKind.TOO_LARGE]
+    broken = rules.check_wire("{oops")
+    assert (broken.text, broken.size) == ("{oops", 5)
+    unsendable = rules.check_value({"x": {1, 2}})
+    assert unsendable.size == 0
+    assert unsendable.findings[0].message.startswith("payload is not JSON-serialisable: ")
+    leaky = payload_rules(contract, contract.events["offer-created"])
+    text = json.dumps({"offer": {"id": 1, "title": "Spa", "email": "a@b.c"}, "action": "created"})
+    exposed = leaky.check_wire(text, public_channel="hotel-paradise")
+    assert [f.path for f in exposed.content] == ["$.offer.email"]

@@ -163,3 +163,23 @@ def test_templates_too_large_for_re2_are_refused_quietly(capfd: pytest.CaptureFi
     with pytest.raises(ValueError, match="without backreferences"):
         Template.parse("x-{a}").compile({"a": "(a)\\1"})
     assert capfd.readouterr().err == ""
+
+
+def test_re2_reasons_read_as_text() -> None:
+    """RE2 gives its reason as bytes (invalid UTF-8 replaced); text and no reason work too."""
+    import re2
+
+    from hotelmate_rt.contracts.templates import _reason
+
+    assert _reason(re2.error(b"missing ): (a")) == "missing ): (a"
+    assert _reason(re2.error(b"bad \xff")) == "bad \ufffd"
+    assert _reason(re2.error("plain")) == "plain"
+    assert _reason(re2.error()) == ""
+
+
+def test_a_compiled_template_keeps_its_text() -> None:
+    """Compiling keeps the template's own text, literals and parameters."""
+    parsed = Template.parse("room-{hotel}-{room}")
+    compiled = parsed.compile({"room": "[0-9]+"})
+    assert (compiled.text, compiled.literals, compiled.parameters) == (
+        parsed.text, parsed.literals, parsed.parameters)
