@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,7 @@ from hotelmate_rt.contracts import AliasStatus, ChannelKind, Contract, Event
 from .config import ScanConfig
 from .files import relative
 from .match import ChannelMatcher, TemplateMatch, name_kind
-from .model import ClientConfig, Coverage, Finding, ScanResult, Side, Site, SiteKind
+from .model import ClientConfig, Coverage, Finding, Related, ScanResult, Side, Site, SiteKind
 from .rules import Level
 from .symbols import Value, display, literal, literal_chars
 
@@ -32,9 +32,11 @@ class _Context:
     findings: list[Finding] = field(default_factory=list)
     suppressed: int = 0
     lines: dict[str, list[str]] = field(default_factory=dict)
+    silenced: set[tuple[str, int]] = field(default_factory=set)
 
     def report(self, rule: str, message: str, file: str, line: int, column: int,
-               fix: str | None = None, site: Site | None = None) -> None:
+               fix: str | None = None, site: Site | None = None,
+               related: tuple[Related, ...] = ()) -> None:
         """Add a finding unless its rule is off or a comment suppresses it."""
         level = self.config.level(rule)
         if level is Level.OFF:
@@ -42,8 +44,9 @@ class _Context:
         anchors = {line} if site is None else {line, site.line}
         if self._suppressed(file, rule, anchors):
             self.suppressed += 1
+            self.silenced.add((file, line))
             return
-        self.findings.append(Finding(rule, level, message, file, line, column, fix))
+        self.findings.append(Finding(rule, level, message, file, line, column, fix, related))
 
     def _suppressed(self, file: str, rule: str, lines: set[int]) -> bool:
         """Tell whether `hotelmate-rt: ignore[rule]` is on a line or on a comment line above it."""
@@ -67,7 +70,7 @@ class _Context:
 
 
 def check(result: ScanResult, contract: Contract, config: ScanConfig,
-          sources: Mapping[str, bytes]) -> None:
+          sources: Mapping[str, bytes], notes: Iterable[tuple[str, int, str]] = ()) -> None:
     """Fill `result.findings` and `result.coverage` from `result.sites`."""
     ctx = _Context(contract, ChannelMatcher(contract), config, dict(sources))
     coverage = Coverage()
@@ -101,6 +104,7 @@ def check(result: ScanResult, contract: Contract, config: ScanConfig,
             _subscribe(ctx, site, clients, private_clients)
         elif site.kind in (SiteKind.BIND, SiteKind.UNBIND, SiteKind.BIND_GLOBAL):
             _bind(ctx, site, subscribed, coverage)
+    _adoption(ctx, result, notes)
     _coverage(ctx, result, coverage)
     result.coverage = coverage
     result.suppressed = ctx.suppressed
@@ -464,3 +468,29 @@ def _coverage(ctx: _Context, result: ScanResult, coverage: Coverage) -> None:
                        max(transition.where.column, 1),
                        "emit them where the status changes, or call emitter.transition()")
 
+
+
+# -- adoption (issue 10): drift between the sides, privacy without a contract entry, notes -------
+def _adoption(ctx: _Context, result: ScanResult, notes: Iterable[tuple[str, int, str]]) -> None:
+    """Report cross-side drift, personal data on public channels and partially parsed files."""
+    from .drift import drift
+    from .privacy import privacy_findings
+
+    for file, line, message in notes:
+        ctx.report("partial-parse", message, file, line, 1)
+    for site, event, channels, fields in privacy_findings(result.sites, ctx.contract):
+        what = f"`{display(event.sym)}` " if event is not None else ""
+        shown = ", ".join(f"`{f}`" for f in fields)
+        ctx.report("personal-data-public", f"{what}payload sent on public channel "
+                   f"{', '.join(f'`{c}`' for c in channels)} carries personal or secret data: "
+                   f"{shown}", site.file, site.line, site.column,
+                   "send it on a private- channel, or drop the fields", site)
+    flagged = {(f.file, f.line) for f in ctx.findings if f.rule in _NAME_RULES} | ctx.silenced
+    for item in drift(result.sites, ctx.contract):
+        if not item.settled(ctx.contract, lambda sym: ctx.matcher.match(sym) is not None, flagged):
+            ctx.report(item.rule, item.message, item.file, item.line, item.column, item.fix,
+                       item.site, item.related)
+
+
+_NAME_RULES = frozenset({"unknown-event", "deprecated-event", "unknown-channel",
+                         "deprecated-channel", "event-not-on-channel"})

@@ -11,12 +11,13 @@ class Level(enum.StrEnum):
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
     OFF = "off"
 
     @property
     def rank(self) -> int:
-        """Order levels for --fail-on comparisons (off lowest)."""
-        return {"off": 0, "warning": 1, "error": 2}[self.value]
+        """Order levels for --fail-on comparisons (off lowest; a note never fails a run)."""
+        return {"off": 0, "note": 0, "warning": 1, "error": 2}[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,28 @@ _RULES = (
     Rule("unresolved-site", Level.WARNING, "Call site the scan could not resolve",
          "A trigger/subscribe/bind site whose channel or event name the scan could not work out; "
          "it is reported so that nothing is skipped silently."),
+    # -- adoption (issue 10): cross-side drift, privacy without a contract entry, partial parses
+    Rule("drift-channel", Level.ERROR, "Channel one side uses and the other never does",
+         "The frontend subscribes a channel no scanned backend code sends on (or the backend sends "
+         "on one nobody subscribes); the nearest spelling on the other side is named with both "
+         "locations."),
+    Rule("drift-event", Level.ERROR, "Event bound that the backend never sends there",
+         "The frontend binds (directly, through a handler map or an envelope route) an event no "
+         "scanned backend code sends on that channel; the nearest spelling is named with both "
+         "locations."),
+    Rule("drift-unheard", Level.WARNING, "Backend event nobody listens to",
+         "Scanned backend code sends an event (or envelope subtype) that no scanned frontend code "
+         "binds or routes."),
+    Rule("drift-parameter", Level.WARNING, "Channel parameter filled from different sources",
+         "Both sides build the same channel, but fill one parameter from different kinds of value "
+         "(an id on one side, a slug or reference on the other), so the names never meet."),
+    Rule("personal-data-public", Level.ERROR, "Personal or secret data sent on a public channel",
+         "A payload sent on a channel anyone with the app key can read carries fields whose names "
+         "say personal or secret data (the contract's sensitive_fields plus a built-in "
+         "vocabulary), whether or not the event is in the contract."),
+    Rule("partial-parse", Level.NOTE, "File scanned around a syntax error",
+         "The parser recovered from a syntax error; the rest of the file was scanned, the part "
+         "around the error may hold sites the scan did not see."),
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _RULES}
