@@ -36,8 +36,9 @@ class Wrapper:
 
     @property
     def origins(self) -> frozenset[str]:
-        """The subscribe origins of the wrapper's own templates (binds refer to them)."""
-        return frozenset(t.origin for t in self.templates if t.origin)
+        """The subscribe origins its own bind templates refer to (made distinct per call)."""
+        subscribed = {t.origin for t in self.templates if t.origin}
+        return frozenset(r for t in self.templates for r in t.receivers if r in subscribed)
 
 
 @dataclass(slots=True)
@@ -154,7 +155,7 @@ def instantiate(template: Site, wrapper: Wrapper, file: str, line: int, column: 
         unresolved = "could not resolve " + ", ".join(problems)
     suffix = f"@{file}:{line}:{column}"
     own = wrapper.origins
-    origin = template.origin + suffix if template.origin else None
+    origin = template.origin + suffix if template.origin in own else template.origin
     receivers = tuple(r + suffix if r in own else r for r in template.receivers)
     return replace(template, file=file, line=line, column=column, channels=channels,
                    events=events, states=states, payload=new_payload,

@@ -664,6 +664,19 @@ class JsResolver:
             found = self.lookup(self.text(node), scope)
             if isinstance(found, JsScope):
                 return self.text(node)
+            if isinstance(found, tuple):
+                plain = [v for v in found[1] if not isinstance(v, Items)]
+                first = self.memo(self.unwrap(plain[0])) if len(plain) == 1 else None
+                if first is not None and first.type == "array":
+                    return self.keys(first, found[0], values, depth + 1)
+            elif found is None:
+                other, exported = self.imported(self.text(node))
+                plain = [v for v in other.top.assigns.get(exported, []) if not isinstance(v, Items)] \
+                    if other is not None else []
+                first = other.memo(other.unwrap(plain[0])) if other is not None and len(plain) == 1 \
+                    else None
+                if other is not None and first is not None and first.type == "array":
+                    return other.keys(first, other.top, values, depth + 1)
         if node.type == "array":
             return [Value(sym, *self.where(e)) for e in node.named_children
                     for sym in self.resolve(e, scope)]

@@ -211,10 +211,19 @@ def _shift(roles: dict[int, str], how: str) -> dict[int, str]:
 
 
 def _callee(module: JsResolver, func: Node, scope: JsScope) -> tuple[JsResolver, Node, str] | None:
-    """Resolve what a forwarding call calls: a function, a store method, a slice reducer."""
-    found = module.function_for(func, scope)
-    if found is not None and found[1].node is not None:
-        return found[0], found[1].node, ""
+    """Resolve what a forwarding call calls: a slice reducer, a store method, a function."""
+    if func.type == "identifier":
+        owner, found_name = module, module.lookup(module.text(func), scope)
+        if found_name is None:
+            other, exported = module.imported(module.text(func))
+            if other is not None and exported not in ("*", "default"):
+                owner, found_name = other, other.lookup(exported, other.top)
+        if isinstance(found_name, tuple):
+            for value in found_name[1]:
+                if isinstance(value, Items) and value.key is not None:
+                    reducer = _slice_reducer(owner, value.node, value.key, found_name[0])
+                    if reducer is not None:
+                        return reducer[0], reducer[1], "payload"
     if func.type == "member_expression":
         obj = module.unwrap(func.child_by_field_name("object"))
         prop = func.child_by_field_name("property")
@@ -226,19 +235,9 @@ def _callee(module: JsResolver, func: Node, scope: JsScope) -> tuple[JsResolver,
                 method = _store_method(module, store, module.text(prop), scope)
                 if method is not None:
                     return method[0], method[1], ""
-    if func.type == "identifier":
-        found_name = module.lookup(module.text(func), scope)
-        if found_name is None:
-            other, exported = module.imported(module.text(func))
-            if other is not None and exported not in ("*", "default"):
-                found_name = other.lookup(exported, other.top)
-                module = other
-        if isinstance(found_name, tuple):
-            for value in found_name[1]:
-                if isinstance(value, Items) and value.key is not None:
-                    reducer = _slice_reducer(module, value.node, value.key, found_name[0])
-                    if reducer is not None:
-                        return reducer[0], reducer[1], "payload"
+    found = module.function_for(func, scope)
+    if found is not None and found[1].node is not None:
+        return found[0], found[1].node, ""
     return None
 
 

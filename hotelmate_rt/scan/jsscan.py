@@ -285,6 +285,11 @@ class JsModule(JsResolver):
                 method = func.child_by_field_name("property")
                 if self._declares(params, name, index=0):
                     source = self._entries_source(target)
+                    if source is None and method is not None and \
+                            self.text(method) in ("forEach", "map") and params is not None and \
+                            params.type != "array_pattern" and target is not None and \
+                            not self._is_map(target, self.scope_at(outer)):
+                        source = target
                     return (source, self.scope_at(outer)) if source is not None else None
                 if self._declares(params, name, index=1) and method is not None and \
                         self.text(method) == "forEach" and target is not None:
@@ -297,9 +302,7 @@ class JsModule(JsResolver):
                     operator = node.child_by_field_name("operator")
                     if operator is not None and self.text(operator) == "in":
                         return right, self.scope_at(node)
-                    source = self._entries_source(right)
-                    if source is None and left.type == "array_pattern":
-                        source = right
+                    source = self._entries_source(right) or right
                     return (source, self.scope_at(node)) if source is not None else None
             node = node.parent
         return None
