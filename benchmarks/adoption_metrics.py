@@ -23,7 +23,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hotelmate_rt.contracts import ContractLoadError, lint, load_contract
+from hotelmate_rt.contracts import lint, load_contract
+from hotelmate_rt.errors import ContractLoadError
 from hotelmate_rt.scan import ScanResult, parse_config, scan
 from hotelmate_rt.scan.infer import infer
 

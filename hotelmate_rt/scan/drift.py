@@ -358,20 +358,23 @@ def _parameters(sides: _Sides) -> Iterator[DriftFinding]:
         site, value = entries[0]
         front = _holes(value.sym)
         for near in sorted(sides.links.get(key, set())):
-            back_site, back_value = sides.backend[near][0]
-            back = _holes(back_value.sym)
-            if len(back) != len(front):
-                continue
-            for slot, (mine, theirs) in enumerate(zip(front, back, strict=True)):
-                a, b = param_kind(mine), param_kind(theirs)
-                if a is None or b is None or a == b:
+            backend = [(s, v, _holes(v.sym)) for s, v in sides.backend[near]]
+            backend = [b for b in backend if len(b[2]) == len(front)]
+            for slot, mine in enumerate(front):
+                a = param_kind(mine)
+                others = [(s, v, h[slot]) for s, v, h in backend
+                          if param_kind(h[slot]) not in (None, a)]
+                if a is None or not others:
                     continue
+                theirs = others[0][2]
+                b = param_kind(theirs)
+                related = tuple(dict.fromkeys(_where(s, v, f"backend fills it from `{h}`")
+                                              for s, v, h in others))[:_RELATED]
                 yield DriftFinding(
                     "drift-parameter", f"parameter {slot + 1} of `{key}` is filled from `{mine}` "
                     f"({a}) here but from `{theirs}` ({b}) by the backend, so the names never "
                     "meet", site.file, value.line, value.column,
-                    f"fill it with the same {b} on both sides",
-                    (_where(back_site, back_value, f"backend fills it from `{theirs}`"),), site)
+                    f"fill it with the same {b} on both sides", related, site)
 
 
 def _unheard(sides: _Sides) -> Iterator[DriftFinding]:
