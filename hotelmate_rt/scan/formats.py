@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from .model import ScanResult
+from .model import Finding, ScanResult
 from .rules import RULES, Level
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -50,6 +50,7 @@ def to_sarif(result: ScanResult, levels: dict[str, Level] | None = None) -> dict
             "locations": [location],
             "partialFingerprints": {
                 "hotelmateRt/v1": f"{finding.rule}:{finding.file}:{finding.message}"},
+            **related_locations(finding),
         })
     notifications = [{"level": "warning", "message": {"text": f"skipped: {s.reason}"},
                       "locations": [_location(s.file, 1, 1)]} for s in result.skipped]
@@ -67,6 +68,15 @@ def to_sarif(result: ScanResult, levels: dict[str, Level] | None = None) -> dict
                            "coverage": result.coverage.to_dict()},
         }],
     }
+
+
+def related_locations(finding: Finding) -> dict[str, Any]:
+    """SARIF `relatedLocations` of a finding (the other side of a drift item), if any."""
+    if not finding.related:
+        return {}
+    return {"relatedLocations": [{"id": index, "message": {"text": r.message},
+                                  **_location(r.file, r.line, r.column)}
+                                 for index, r in enumerate(finding.related, 1)]}
 
 
 def _location(file: str, line: int, column: int) -> dict[str, Any]:
