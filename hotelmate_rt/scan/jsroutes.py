@@ -36,6 +36,13 @@ class PendingBus:
     field: str
 
 
+@dataclass(frozen=True, slots=True)
+class HandlerParam:
+    """A bind handler that is a wrapper parameter: analyzed at each call of the wrapper."""
+
+    name: str
+
+
 @dataclass(slots=True)
 class Found:
     """What a handler dispatches on: routes (field, value, where) and buses to resolve later."""

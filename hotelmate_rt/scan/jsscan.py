@@ -15,7 +15,7 @@ from typing import Any
 
 from .common import PendingSite, Wrapper, harden, instantiate, site_params
 from .jsresolve import FUNCTIONS, Items, JsResolver, JsScope
-from .jsroutes import NAME, Router
+from .jsroutes import NAME, HandlerParam, Router
 from .model import ClientConfig, Payload, Side, Site, SiteKind
 from .symbols import ParamKeys, Value
 
@@ -195,7 +195,12 @@ class JsModule(JsResolver):
             if not site.events:
                 site.unresolved = f"could not resolve event `{self.short(event)}`"
         if method == "bind" and len(args) > 1:
-            self._route(site, args[1], scope, {0: "data"})
+            handler = self.unwrap(args[1])
+            if handler is not None and handler.type == "identifier" and \
+                    isinstance(self.lookup(self.text(handler), scope), JsScope):
+                site.pending = (*site.pending, HandlerParam(self.text(handler)))
+            else:
+                self._route(site, handler, scope, {0: "data"})
         return site, owner
 
     def _global(self, site: Site, handler: Node, scope: JsScope) -> Site:
@@ -420,4 +425,9 @@ class JsModule(JsResolver):
 
         for template in wrapper.templates:
             site = instantiate(template, wrapper, self.rel, line, column, resolve, keys, payload)
-            yield self._pending(replace(site, routes=template.routes), scope)
+            site = replace(site, routes=template.routes)
+            for item in template.pending:
+                if isinstance(item, HandlerParam) and item.name in bound:
+                    site.pending = tuple(p for p in site.pending if p != item)
+                    self._route(site, bound[item.name], scope, {0: "data"})
+            yield self._pending(site, scope)
