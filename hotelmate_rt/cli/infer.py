@@ -28,8 +28,8 @@ def infer_command(
     from hotelmate_rt.errors import ContractLoadError, HotelmateRtError
     from hotelmate_rt.scan.infer import infer
 
-    from .reporters.infer import REPORTER
     from .output import Format
+    from .reporters.infer import REPORTER
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -39,7 +39,7 @@ def infer_command(
     try:
         drafted = infer(paths, root=Path.cwd(), merge=merge)
     except ContractLoadError as exc:
-        for problem in exc.problems:  # type: ignore[attr-defined]
+        for problem in exc.problems:
             stderr().print(f"[bold red]error:[/] {problem}", markup=False)
         raise typer.Exit(int(ExitCode.USAGE)) from None
     except (HotelmateRtError, OSError, RecursionError) as exc:

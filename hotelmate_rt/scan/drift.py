@@ -310,7 +310,9 @@ def _envelopes(sides: _Sides, binds: list[Site], sites: list[Site]) -> Iterator[
     for site in binds:
         for value in site.events:
             name = literal(value.sym)
-            for route in site.routes if name is not None else ():
+            if name is None:
+                continue
+            for route in site.routes:
                 handled.setdefault((name, route.field), []).append((site, route))
     sent: dict[tuple[str, str], dict[str, list[Site]]] = {}
     for site in sites:
@@ -318,7 +320,9 @@ def _envelopes(sides: _Sides, binds: list[Site], sites: list[Site]) -> Iterator[
             continue
         for value in site.events:
             name = literal(value.sym)
-            for key, constant in site.payload.constants if name is not None else ():
+            if name is None:
+                continue
+            for key, constant in site.payload.constants:
                 if (name, key) in handled or key in DISCRIMINATORS:
                     sent.setdefault((name, key), {}).setdefault(constant, []).append(site)
     for (event, key), routes in sorted(handled.items(), key=lambda i: i[0]):

@@ -84,7 +84,7 @@ def param_name(hole: Hole | str) -> str:
     for part in parts[-2:]:
         words.extend(w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+", part))
     if len(words) >= 2 and words[-1].startswith(words[-2]):
-        words = words[:-2] + [words[-1]]
+        words = [*words[:-2], words[-1]]
     name = "_".join(words) or "value"
     return name if name[0].isalpha() else f"p_{name}"
 
@@ -176,13 +176,12 @@ def draft(sites: list[Site]) -> Inferred:
         pattern, sample = _pattern(name)
         out.parameters[name] = Draft({"pattern": pattern, "example": sample,
                                       "description": f"from `{example}` in the code"})
-    for cid, item in out.channels.items():
+    for item in out.channels.values():
         for name in re.findall(r"\{([^}]*)\}", item.body["template"]):
             if name not in out.parameters:
                 pattern, sample = _pattern(name)
                 out.parameters[name] = Draft({"pattern": pattern, "example": sample})
         item.sites = list(dict.fromkeys(item.sites))
-        del cid
     _envelopes(out, sends)
     _sensitive(out, sends, by_key)
     return out
@@ -341,7 +340,7 @@ def _frontend_events(out: Inferred, binds: list[Site], origin_keys: dict[str, li
 
 def _envelopes(out: Inferred, sends: list[Site]) -> None:
     """Give events their schemas; an event whose discriminator takes several values is an envelope."""
-    for name, item in out.events.items():
+    for item in out.events.values():
         sites: list[Site] = item.body.pop("_sends", [])
         if not sites:
             continue

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import codecs
-import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
+from .jsparse import Items, JsScope, node_query, parser_for, resolve_import, syntax_errors
 from .symbols import Hole, Param, ParamKeys, Sym, Value, concat_all, dedupe
 
 FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
@@ -19,79 +17,12 @@ _WRAPPED = frozenset({"parenthesized_expression", "as_expression", "non_null_exp
 _ITERATORS = frozenset({"forEach", "map", "flatMap", "filter", "some", "every", "find"})
 _MEMO = frozenset({"useMemo", "useCallback", "useRef", "computed", "memo"})
 _MAX_DEPTH = 8
-_EXTENSIONS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
+__all__ = ["FUNCTIONS", "Items", "JsResolver", "JsScope", "parser_for", "resolve_import",
+           "syntax_errors"]
 
 Node = Any
 ModuleLoader = Callable[[str, str], "JsResolver | None"]
 Guard = frozenset[tuple[int, str]]
-
-
-@cache
-def parser_for(lang: str) -> Any:
-    """Return a tree-sitter parser for javascript (with JSX), typescript or tsx."""
-    import tree_sitter
-
-    if lang == "javascript":
-        import tree_sitter_javascript
-
-        language = tree_sitter.Language(tree_sitter_javascript.language())
-    else:
-        import tree_sitter_typescript
-
-        language = tree_sitter.Language(tree_sitter_typescript.language_tsx() if lang == "tsx"
-                                        else tree_sitter_typescript.language_typescript())
-    return tree_sitter.Parser(language)
-
-
-_QUERY_TEXT = """[(call_expression) (new_expression) (variable_declarator) (assignment_expression)
- (return_statement) (import_statement) (function_declaration) (function_expression)
- (arrow_function) (method_definition) (generator_function_declaration) (for_in_statement)
- (enum_declaration)] @node"""
-
-
-@cache
-def _query(lang: str) -> Any:
-    """Return the compiled query that picks the node kinds the analyzer records."""
-    import tree_sitter
-
-    text = _QUERY_TEXT if lang != "javascript" else _QUERY_TEXT.replace(" (enum_declaration)", "")
-    return tree_sitter.Query(parser_for(lang).language, text)
-
-
-def syntax_errors(root: Node, limit: int = 5) -> list[int]:
-    """Return the 1-based lines of the first few ERROR or MISSING nodes of a tree."""
-    found: list[int] = []
-    stack = [root]
-    while stack and len(found) < limit:
-        node = stack.pop()
-        if node.type == "ERROR" or node.is_missing:
-            found.append(node.start_point[0] + 1)
-            continue
-        if node.has_error:
-            stack.extend(reversed(node.children))
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class Items:
-    """A name bound to each element of an iterable (`for (const x of xs)`, destructuring)."""
-
-    node: Node
-    key: str | None = None
-
-
-@dataclass(slots=True, eq=False)
-class JsScope:
-    """A function (or the module): parameters, assignments, return expressions."""
-
-    name: str
-    parent: JsScope | None
-    line: int = 0
-    params: tuple[str, ...] = ()
-    defaults: dict[str, Node] = field(default_factory=dict)
-    assigns: dict[str, list[Any]] = field(default_factory=dict)
-    returns: list[Node] = field(default_factory=list)
-    node: Node | None = None
 
 
 class JsResolver:
@@ -154,7 +85,7 @@ class JsResolver:
         """Record scopes, assignments, imports and calls (nodes picked by a tree-sitter query)."""
         import tree_sitter
 
-        captured = tree_sitter.QueryCursor(_query(lang)).captures(root).get("node", [])
+        captured = tree_sitter.QueryCursor(node_query(lang)).captures(root).get("node", [])
         captured.sort(key=lambda n: (n.start_byte, -n.end_byte))
         open_scopes: list[tuple[int, JsScope]] = [(len(self.src) + 1, self.top)]
         for node in captured:
@@ -332,7 +263,8 @@ class JsResolver:
         node = scope.node
         args = node.parent if node is not None else None
         call = args.parent if args is not None else None
-        if call is None or call.type != "call_expression" or args.type != "arguments":
+        if args is None or call is None or call.type != "call_expression" or \
+                args.type != "arguments":
             return None
         func = self.unwrap(call.child_by_field_name("function"))
         if func is None or func.type != "member_expression":
@@ -567,8 +499,8 @@ class JsResolver:
         if text == "String" and len(args) == 1:
             return self.resolve(args[0], scope, depth + 1, guard) or [(Hole(self.short(args[0])),)]
         if text in ("Object.keys", "Object.values") and len(args) == 1:
-            got = self.keys(args[0], scope, values=text == "Object.values")
-            return [v.sym for v in got] if isinstance(got, list) else []
+            keyed = self.keys(args[0], scope, values=text == "Object.values")
+            return [v.sym for v in keyed] if isinstance(keyed, list) else []
         if func.type == "member_expression":
             prop = func.child_by_field_name("property")
             obj = self.unwrap(func.child_by_field_name("object"))
@@ -739,26 +671,3 @@ class JsResolver:
                     if args:
                         out.extend(Value(s, *self.where(args[0])) for s in self.resolve(args[0], scope))
         return out
-
-
-def resolve_import(spec: str, from_rel: str, known: set[str],
-                   roots: tuple[str, ...] = ("src",)) -> str | None:
-    """Map an import specifier to a scanned file's relative path, or None (`@/` = a src root)."""
-    if spec.startswith("@/"):
-        for root in roots:
-            found = resolve_import("./" + spec[2:], root + "/x", known)
-            if found is not None:
-                return found
-        return None
-    if not spec.startswith("."):
-        return None
-    base = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), spec))
-    if base in known:
-        return base
-    for ext in _EXTENSIONS:
-        if base + ext in known:
-            return base + ext
-    for ext in _EXTENSIONS:
-        if f"{base}/index{ext}" in known:
-            return f"{base}/index{ext}"
-    return None

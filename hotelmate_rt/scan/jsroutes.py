@@ -213,7 +213,7 @@ class Router:
 def _shift(roles: dict[int, str], how: str) -> dict[int, str]:
     """Map roles onto a reducer: Redux Toolkit passes the action creator's argument as payload."""
     if how == "payload":
-        return {1: role + ".payload" for index, role in roles.items() if index == 0}
+        return {1: roles[0] + ".payload"} if 0 in roles else {}
     return roles
 
 

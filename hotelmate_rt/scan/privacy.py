@@ -8,6 +8,7 @@ Field names are split into words (`guestEmail`, `guest_email`, `guest.email` -> 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -62,7 +63,7 @@ def is_personal(name: str, extra: Iterable[str] = ()) -> bool:
         return False
     if "_".join(split) in extra or _WORDS.intersection(split):
         return True
-    for first, second in zip(split, split[1:], strict=False):
+    for first, second in itertools.pairwise(split):
         if (first, second) in _PAIRS or (second == "name" and first in _PEOPLE):
             return True
     return False

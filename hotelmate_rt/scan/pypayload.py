@@ -295,10 +295,10 @@ def serializer_data(module: PyResolver, node: ast.expr, scope: Scope,
     if isinstance(func, ast.Attribute) and func.attr == "get_serializer" and \
             isinstance(func.value, ast.Name) and func.value.id == "self":
         klass = module.enclosing_class(scope)
-        found = module.class_attr(klass, "serializer_class") if klass is not None else None
-        if found is None:
+        attr = module.class_attr(klass, "serializer_class") if klass is not None else None
+        if attr is None:
             return None
-        named = found[0].class_named(found[1], found[0].top)
+        named = attr[0].class_named(attr[1], attr[0].top)
     else:
         named = module.class_named(func, scope)
     if named is None:
@@ -406,9 +406,9 @@ def _strings(module: PyResolver, node: ast.expr | None, context: PyClass,
         if owner is not None and node.attr in owner[1].attrs:
             return _strings(owner[0], owner[1].attrs[node.attr], owner[1], depth + 1)
     if isinstance(node, ast.Name):
-        found = module.lookup(node.id, module.top)
-        if isinstance(found, tuple) and len(found[1]) == 1:
-            return _strings(module, found[1][0], context, depth + 1)
+        assigned = module.lookup(node.id, module.top)
+        if isinstance(assigned, tuple) and len(assigned[1]) == 1:
+            return _strings(module, assigned[1][0], context, depth + 1)
     return None
 
 

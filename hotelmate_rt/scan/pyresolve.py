@@ -345,10 +345,10 @@ class PyResolver:
     def _imported(self, name: str, depth: int, guard: Guard) -> list[Sym]:
         """Resolve a name imported with `from module import name` from a scanned module."""
         got = self.other(name)
-        if got is None or got[1] is None:
+        if got is None:
             return []
         module, inner = got
-        return module._name(inner, module.top, depth + 1, guard)
+        return module._name(inner, module.top, depth + 1, guard) if inner is not None else []
 
     def _attribute(self, node: ast.Attribute, scope: Scope, depth: int,
                    guard: Guard) -> list[Sym]:
@@ -545,9 +545,9 @@ class PyResolver:
             if local:
                 return self, local[-1]
             got = self.other(func.id)
-            if got is not None and got[1] is not None:
+            if got is not None:
                 module, name = got
-                found = [s for s in module.functions.get(name, ()) if s.cls is None]
+                found = [s for s in module.functions.get(name or "", ()) if s.cls is None]
                 if found:
                     return module, found[-1]
             return None

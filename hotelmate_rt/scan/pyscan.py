@@ -71,11 +71,11 @@ class PyModule(PyResolver):
             if pattern.search(dotted(value.func)):
                 return True
             target = self.function_for(value.func, scope)
-            if target is not None and isinstance(target[0], PyModule) and depth < _MAX_DEPTH:
-                module, callee = target
-                return any(module._client_value(r, callee, pattern, depth + 1)
-                           for r in callee.returns)
-            return False
+            if target is None or depth >= _MAX_DEPTH:
+                return False
+            module, callee = target
+            return isinstance(module, PyModule) and any(
+                module._client_value(r, callee, pattern, depth + 1) for r in callee.returns)
         if isinstance(value, ast.Name | ast.Attribute):
             return self.is_client(value, scope, pattern, depth + 1)
         return False

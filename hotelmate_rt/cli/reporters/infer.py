@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..output import Format, Reporter, Sink, escape
+from hotelmate_rt.cli.output import Format, Reporter, Sink, escape
 
 if TYPE_CHECKING:
     from hotelmate_rt.scan.infer import Inferred
