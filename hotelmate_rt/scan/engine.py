@@ -317,11 +317,15 @@ def _resolve_wrappers(project: Project, pending: list[PendingSite],
         for is_python, table in by_lang.items():
             if not table:
                 continue
-            names = [n.encode() for n in table]
+            # JS/TS files without a Pusher hint are searched only for wrappers whose names come
+            # wholly from the caller: a hook whose template has a parameter inside
+            # (`hotel-${slug}`) is a site by itself, and a React tree has thousands of hooks.
+            names = [n.encode() for n, views in table.items()
+                     if is_python or any(bare_params(t) for v in views for t in v.templates)]
             pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in names) + rb")\b")
             candidates = {rel for rel, called_names in calls.items()
                           if called_names.intersection(table)}
-            for source in untouched:
+            for source in untouched if names else ():
                 if (source.lang == "python") != is_python or source.rel in calls:
                     continue
                 data = read(source, project.limit)
