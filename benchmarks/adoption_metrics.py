@@ -204,8 +204,8 @@ def main() -> None:
         print(f"== {figures['fixture']}: {figures['files']} files, {figures['sites']} sites")
         for key, op, target in TARGETS:
             value = figures.get(key)
-            if key.startswith("drift") and not figures["drift_two_sided"] or \
-                    key.startswith("backend") and not figures["backend_sends"]:
+            if (key.startswith("drift") and not figures["drift_two_sided"]) or \
+                    (key.startswith("backend") and not figures["backend_sends"]):
                 print(f"  {key:28}      n/a   (no ground-truth markers of this kind)")
                 continue
             ok = value is not None and (value >= target if op == ">=" else value <= target)  # type: ignore[operator]

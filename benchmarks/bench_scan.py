@@ -1,7 +1,8 @@
 """Benchmark `hotelmate-rt scan` on a generated 20,000-file tree against naive `ast.parse`.
 
 It also times the scan without a contract (cross-side drift and privacy only) and `contract
-infer` on the same tree. The tree mixes Python (Django-style models, views, serializers) and JS/TS/JSX/TSX (React
+infer` on the same tree.
+The tree mixes Python (Django-style models, views, serializers) and JS/TS/JSX/TSX (React
 components and hooks) of realistic sizes; about 1 file in 20 uses Pusher (triggers, wrappers,
 subscriptions, handler maps); some React class components use `.bind(this)`, which the byte-level
 prefilter lets through to the parser. The naive baseline reads and `ast.parse`s every Python file,
