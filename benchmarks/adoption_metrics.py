@@ -25,8 +25,9 @@ from pathlib import Path
 
 from hotelmate_rt.contracts import lint, load_contract
 from hotelmate_rt.errors import ContractLoadError
-from hotelmate_rt.scan import ScanResult, parse_config, scan
+from hotelmate_rt.scan import ScanResult, ScanRule, parse_config, scan
 from hotelmate_rt.scan.infer import infer
+from hotelmate_rt.scan.rules import DRIFT_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "scan"
@@ -111,7 +112,7 @@ def measure(root: Path) -> dict[str, object]:
     figures["frontend_missed"] = [n for n in handled if n not in seen]
     figures.update(_drift(result, truth))
     flagged = {(f.file, f.line) for f in result.findings
-               if f.rule in ("personal-data-public", "payload-sensitive-public")}
+               if f.rule in (ScanRule.PERSONAL_DATA_PUBLIC, ScanRule.PAYLOAD_SENSITIVE_PUBLIC)}
     figures["pii_sends"] = len(truth.pii)
     figures["pii_flagged"] = len(truth.pii & flagged)
     figures["pii_flagged_pct"] = _pct(len(truth.pii & flagged), len(truth.pii))
@@ -134,7 +135,7 @@ def _frontend_names(result: ScanResult) -> set[str]:
 def _drift(result: ScanResult, truth: Truth) -> dict[str, object]:
     """Count the drift items found with both sides' locations (and the one-sided ones)."""
     places = [({(f.file, f.line)} | {(r.file, r.line) for r in f.related})
-              for f in result.findings if f.rule.startswith("drift-")]
+              for f in result.findings if f.rule in DRIFT_RULES]
     both = one = found_both = found_one = 0
     missed = []
     for item, marks in sorted(truth.drift.items()):

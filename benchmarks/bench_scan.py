@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 from hotelmate_rt.contracts import load_contract
-from hotelmate_rt.scan import parse_config, scan
+from hotelmate_rt.scan import ScanRule, parse_config, scan
 from hotelmate_rt.scan.infer import infer
+from hotelmate_rt.scan.rules import DRIFT_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -280,8 +281,8 @@ def main() -> None:
               f"({rate:,.0f} files/s; {summary['files_parsed']} parsed, {summary['sites']} sites, "
               f"{summary['unresolved_sites']} unresolved, {summary['errors']} errors, "
               f"{summary['warnings']} warnings) on {os.cpu_count()} cores")
-        drift = sum(1 for f in result.findings if f.rule.startswith("drift-"))
-        privacy = sum(1 for f in result.findings if f.rule == "personal-data-public")
+        drift = sum(1 for f in result.findings if f.rule in DRIFT_RULES)
+        privacy = sum(1 for f in result.findings if f.rule is ScanRule.PERSONAL_DATA_PUBLIC)
         print(f"  with drift and privacy on: {drift} drift finding(s), {privacy} privacy finding(s)")
         bare = scan([root], None, config, root=root)
         print(f"hotelmate-rt scan without a contract (drift + privacy only): {bare.seconds:.2f}s "

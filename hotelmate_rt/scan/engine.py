@@ -15,7 +15,7 @@ from .checks import check
 from .common import PendingSite, Wrapper, bare_params, harden
 from .config import ScanConfig
 from .files import SourceFile, discover, read, relative
-from .jsresolve import resolve_import
+from .jsparse import resolve_import
 from .jsroutes import resolve_buses
 from .jsscan import JsModule
 from .model import ScanResult, Site, SkippedFile

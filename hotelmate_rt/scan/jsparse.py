@@ -8,6 +8,8 @@ from functools import cache
 from typing import Any
 
 Node = Any
+MAX_DEPTH = 8
+"""How deep name resolution follows variables, calls and imports before it gives up."""
 _EXTENSIONS = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts")
 
 
@@ -77,7 +79,6 @@ class JsScope:
     assigns: dict[str, list[Any]] = field(default_factory=dict)
     returns: list[Node] = field(default_factory=list)
     node: Node | None = None
-
 
 
 def resolve_import(spec: str, from_rel: str, known: set[str],

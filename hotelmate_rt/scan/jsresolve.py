@@ -6,7 +6,8 @@ import codecs
 from collections.abc import Callable
 from typing import Any
 
-from .jsparse import Items, JsScope, node_query, parser_for, resolve_import, syntax_errors
+from .jskeys import handler_keys
+from .jsparse import MAX_DEPTH, Items, JsScope, Node, node_query
 from .symbols import Hole, Param, ParamKeys, Sym, Value, concat_all, dedupe
 
 FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
@@ -16,11 +17,8 @@ _WRAPPED = frozenset({"parenthesized_expression", "as_expression", "non_null_exp
                       "satisfies_expression", "await_expression", "type_assertion"})
 _ITERATORS = frozenset({"forEach", "map", "flatMap", "filter", "some", "every", "find"})
 _MEMO = frozenset({"useMemo", "useCallback", "useRef", "computed", "memo"})
-_MAX_DEPTH = 8
-__all__ = ["FUNCTIONS", "Items", "JsResolver", "JsScope", "parser_for", "resolve_import",
-           "syntax_errors"]
+__all__ = ["FUNCTIONS", "Items", "JsResolver", "JsScope"]
 
-Node = Any
 ModuleLoader = Callable[[str, str], "JsResolver | None"]
 Guard = frozenset[tuple[int, str]]
 
@@ -291,7 +289,7 @@ class JsResolver:
     def _is_map(self, node: Node, scope: JsScope, depth: int = 0) -> bool:
         """Tell whether an expression is a `new Map(...)` (directly or through a name)."""
         node = self.memo(self.unwrap(node))
-        if node is None or depth > _MAX_DEPTH:
+        if node is None or depth > MAX_DEPTH:
             return False
         if node.type == "new_expression":
             ctor = node.child_by_field_name("constructor")
@@ -328,7 +326,7 @@ class JsResolver:
                 guard: Guard = frozenset()) -> list[Sym]:
         """Resolve an expression to string alternatives (holes for unknowns); [] if unknown."""
         node = self.unwrap(node)
-        if node is None or depth > _MAX_DEPTH:
+        if node is None or depth > MAX_DEPTH:
             return []
         kind = node.type
         if kind == "string":
@@ -386,7 +384,7 @@ class JsResolver:
                 return [(Param(name),)]
             kind, target, outer = source
             if kind == "keys":
-                got = self.keys(target, outer)
+                got = handler_keys(self, target, outer)
                 return [v.sym for v in got] if isinstance(got, list) else \
                     ([(ParamKeys(got),)] if isinstance(got, str) else [])
             return self.resolve(target, outer, depth + 1, guard)
@@ -415,7 +413,7 @@ class JsResolver:
                   depth: int = 0) -> tuple[JsResolver, Node] | None:
         """Find the object literal (or Map constructor) an expression refers to."""
         node = self.memo(self.unwrap(node))
-        if node is None or depth > _MAX_DEPTH:
+        if node is None or depth > MAX_DEPTH:
             return None
         if node.type in ("object", "new_expression"):
             return self, node
@@ -499,7 +497,7 @@ class JsResolver:
         if text == "String" and len(args) == 1:
             return self.resolve(args[0], scope, depth + 1, guard) or [(Hole(self.short(args[0])),)]
         if text in ("Object.keys", "Object.values") and len(args) == 1:
-            keyed = self.keys(args[0], scope, values=text == "Object.values")
+            keyed = handler_keys(self, args[0], scope, values=text == "Object.values")
             return [v.sym for v in keyed] if isinstance(keyed, list) else []
         if func.type == "member_expression":
             prop = func.child_by_field_name("property")
@@ -585,89 +583,3 @@ class JsResolver:
             return []
         line, column = self.where(node)
         return [Value(sym, line, column) for sym in self.resolve(node, scope)]
-
-    def keys(self, node: Node | None, scope: JsScope, values: bool = False,
-             depth: int = 0) -> list[Value] | str | None:
-        """Return the keys of a handler map (object, Map, array of names), or its parameter name."""
-        node = self.memo(self.unwrap(node))
-        if node is None or depth > _MAX_DEPTH:
-            return None
-        if node.type == "identifier":
-            found = self.lookup(self.text(node), scope)
-            if isinstance(found, JsScope):
-                return self.text(node)
-            if isinstance(found, tuple):
-                plain = [v for v in found[1] if not isinstance(v, Items)]
-                first = self.memo(self.unwrap(plain[0])) if len(plain) == 1 else None
-                if first is not None and first.type == "array":
-                    return self.keys(first, found[0], values, depth + 1)
-            elif found is None:
-                other, exported = self.imported(self.text(node))
-                plain = [v for v in other.top.assigns.get(exported, []) if not isinstance(v, Items)] \
-                    if other is not None else []
-                first = other.memo(other.unwrap(plain[0])) if other is not None and len(plain) == 1 \
-                    else None
-                if other is not None and first is not None and first.type == "array":
-                    return other.keys(first, other.top, values, depth + 1)
-        if node.type == "array":
-            return [Value(sym, *self.where(e)) for e in node.named_children
-                    for sym in self.resolve(e, scope)]
-        found_object = self.object_of(node, scope)
-        if found_object is None:
-            return None
-        module, obj = found_object
-        if obj.type == "new_expression":
-            return module._map_keys(obj, node, scope if module is self else module.top, depth)
-        out: list[Value] = []
-        for child in obj.named_children:
-            key_node = child.child_by_field_name("key") if child.type == "pair" else \
-                child.child_by_field_name("name") if child.type in ("method_definition",
-                                                                    "enum_assignment") else \
-                child if child.type in ("shorthand_property_identifier", "property_identifier") \
-                else None
-            if key_node is None:
-                continue
-            if values:
-                value = child.child_by_field_name("value")
-                if value is not None:
-                    out.extend(Value(s, *module.where(value))
-                               for s in module.resolve(value, module.top))
-                continue
-            key = module.key_name(key_node)
-            if key is not None:
-                out.append(Value((key,), *module.where(key_node)))
-        return out
-
-    def _map_keys(self, ctor: Node, name_node: Node, scope: JsScope,
-                  depth: int) -> list[Value] | str | None:
-        """Keys of `new Map([[k, v], ...])`, `new Map(Object.entries(o))` and `m.set(k, v)`."""
-        text = self.text(ctor.child_by_field_name("constructor") or ctor)
-        if text != "Map":
-            return None
-        out: list[Value] = []
-        args = self.arguments(ctor)
-        if args:
-            first = self.unwrap(args[0])
-            if first is not None and first.type == "array":
-                for pair in first.named_children:
-                    pair = self.unwrap(pair)
-                    items = pair.named_children if pair is not None and pair.type == "array" else []
-                    if items:
-                        out.extend(Value(s, *self.where(items[0])) for s in self.resolve(items[0], scope))
-            elif first is not None and first.type == "call_expression":
-                func = first.child_by_field_name("function")
-                inner = self.arguments(first)
-                if func is not None and self.text(func) == "Object.entries" and inner:
-                    got = self.keys(inner[0], scope, depth=depth + 1)
-                    if isinstance(got, list):
-                        out.extend(got)
-        if name_node.type == "identifier":
-            name = self.text(name_node)
-            for call, _scope in self.calls:
-                func = self.unwrap(call.child_by_field_name("function"))
-                if func is not None and func.type == "member_expression" and \
-                        self.text(func) == f"{name}.set":
-                    args = self.arguments(call)
-                    if args:
-                        out.extend(Value(s, *self.where(args[0])) for s in self.resolve(args[0], scope))
-        return out

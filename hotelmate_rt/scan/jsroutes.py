@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .jskeys import handler_keys
 from .jsresolve import FUNCTIONS, Items, JsResolver, JsScope
 from .model import Route, Site, SiteKind
 
@@ -169,7 +170,7 @@ class Router:
     def _keys(self, module: JsResolver, table: Node | None, field_name: str,
               scope: JsScope) -> None:
         """Add the keys of a lookup object or Map indexed by the discriminant."""
-        got = module.keys(table, scope)
+        got = handler_keys(module, table, scope)
         if isinstance(got, list):
             for value in got:
                 if len(value.sym) == 1 and isinstance(value.sym[0], str):

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from .common import PendingSite, Wrapper, harden, instantiate, site_params
+from .jskeys import handler_keys
 from .jsresolve import FUNCTIONS, Items, JsResolver, JsScope
 from .jsroutes import NAME, HandlerParam, Router
 from .model import ClientConfig, Payload, Side, Site, SiteKind
@@ -182,7 +183,7 @@ class JsModule(JsResolver):
         source = self._event_source(event, node)
         owner = scope
         if source is not None:
-            got = self.keys(source[0], source[1])
+            got = handler_keys(self, source[0], source[1])
             owner = source[1]
             if isinstance(got, str):
                 site.events = (Value((ParamKeys(got),), line, column),)
@@ -414,7 +415,7 @@ class JsModule(JsResolver):
 
         def keys(name: str) -> list[Value] | None:
             """Read the handler map passed as a wrapper parameter."""
-            got = self.keys(bound.get(name), scope)
+            got = handler_keys(self, bound.get(name), scope)
             if isinstance(got, str):
                 return [Value((ParamKeys(got),), line, column)]
             return got

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from .jsresolve import parser_for, syntax_errors
+from .jsparse import parser_for, syntax_errors
 
 Note = tuple[str, int, str]
 _MAX_REPAIRS = 8

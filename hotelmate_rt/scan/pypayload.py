@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from hotelmate_rt.contracts.payloads import json_type
+
 from .model import Payload, PayloadField
 from .pyresolve import PyClass, PyResolver, Scope, source_text
 from .symbols import Sym, has_params, literal
@@ -44,6 +46,15 @@ class _Acc:
             self.spread = self.spread or payload.spread
             self.spread_params.extend(payload.spread_params)
 
+    def spread_from(self, got: Payload | str | None) -> None:
+        """Take in what a spread (`**x`, `dict(x)`) resolved to: a payload, a parameter, or unknown."""
+        if isinstance(got, Payload):
+            self.merge(got)
+        elif isinstance(got, str):
+            self.spread_params.append(got)
+        else:
+            self.spread = True
+
     def build(self) -> Payload:
         """Freeze into a Payload (first occurrence of each path wins)."""
         seen: set[str] = set()
@@ -60,17 +71,8 @@ def value_type(node: ast.expr) -> str | None:
     """Guess a JSON type from a literal value expression (None when unknown)."""
     if isinstance(node, ast.Constant):
         value = node.value
-        if isinstance(value, bool):
-            return "boolean"
-        if isinstance(value, int):
-            return "integer"
-        if isinstance(value, float):
-            return "number"
-        if isinstance(value, str):
-            return "string"
-        if value is None:
-            return "null"
-        return None
+        return json_type(value) if value is None or isinstance(value, bool | int | float | str) \
+            else None
     if isinstance(node, ast.JoinedStr):
         return "string"
     if isinstance(node, ast.Dict):
@@ -230,22 +232,10 @@ def _call(module: PyResolver, node: ast.Call, scope: Scope, depth: int) -> Paylo
     if isinstance(func, ast.Name) and name == "dict":
         acc = _Acc(node.lineno, module.col(node))
         for arg in node.args:
-            got = payload_of(module, arg, scope, depth + 1)
-            if isinstance(got, Payload):
-                acc.merge(got)
-            elif isinstance(got, str):
-                acc.spread_params.append(got)
-            else:
-                acc.spread = True
+            acc.spread_from(payload_of(module, arg, scope, depth + 1))
         for keyword in node.keywords:
             if keyword.arg is None:
-                got = payload_of(module, keyword.value, scope, depth + 1)
-                if isinstance(got, Payload):
-                    acc.merge(got)
-                elif isinstance(got, str):
-                    acc.spread_params.append(got)
-                else:
-                    acc.spread = True
+                acc.spread_from(payload_of(module, keyword.value, scope, depth + 1))
             else:
                 _entry(module, keyword.arg, keyword.value, scope, "", acc, depth,
                        keyword.value.lineno, module.col(keyword.value))

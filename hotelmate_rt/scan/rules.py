@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hotelmate_rt.rules import Level, RuleId
 
-__all__ = ["CONTRACT_RULES", "NAME_RULES", "Level", "ScanRule"]
+__all__ = ["CONTRACT_RULES", "DRIFT_RULES", "NAME_RULES", "Level", "ScanRule"]
 
 
 class ScanRule(RuleId):
@@ -104,6 +104,10 @@ class ScanRule(RuleId):
                      "The parser recovered from a syntax error; the rest of the file was scanned, "
                      "the part around the error may hold sites the scan did not see.")
 
+
+DRIFT_RULES = frozenset({ScanRule.DRIFT_CHANNEL, ScanRule.DRIFT_EVENT, ScanRule.DRIFT_UNHEARD,
+                         ScanRule.DRIFT_PARAMETER})
+"""The rules that compare the backend with the frontend directly."""
 
 NAME_RULES = frozenset({
     ScanRule.UNKNOWN_EVENT, ScanRule.WRONG_EVENT_NAME, ScanRule.DEPRECATED_EVENT,

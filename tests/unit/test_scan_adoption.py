@@ -18,10 +18,19 @@ from hotelmate_rt.cli.app import app
 from hotelmate_rt.cli.output import Sink
 from hotelmate_rt.cli.reporters.scan import ScanReport, github, junit, sarif_log, text
 from hotelmate_rt.contracts import describe, lint, load_contract, load_contract_text
-from hotelmate_rt.scan import ScanResult, scan
+from hotelmate_rt.rules import UnknownRule
+from hotelmate_rt.scan import Level, ScanResult, ScanRule, parse_config, scan
 from hotelmate_rt.scan.infer import infer, param_name
 from hotelmate_rt.scan.privacy import is_personal
-from tests.helpers import CONTRACT_PATH, FIXTURES, SCAN_FIXTURES, shipped_contract, site_rules_only
+from hotelmate_rt.scan.rules import DRIFT_RULES
+from tests.helpers import (
+    CONTRACT_PATH,
+    COVERAGE_OFF,
+    FIXTURES,
+    SCAN_FIXTURES,
+    shipped_contract,
+    site_rules_only,
+)
 
 GROWN = SCAN_FIXTURES / "grown"
 _MARKER = re.compile(r"expect\[([a-z-]+)\]")
@@ -115,7 +124,31 @@ def test_with_the_project_contract_drift_does_not_repeat_contract_findings() -> 
     """With a contract, drift stays quiet where a name finding already says it (seed trees)."""
     root = SCAN_FIXTURES / "seed001" / "wrong"
     result = scan([root], shipped_contract(), site_rules_only(), root=root, parallel=False)
-    assert not [f for f in result.findings if f.rule.startswith("drift-")]
+    assert not [f for f in result.findings if f.rule in DRIFT_RULES]
+
+
+def test_adoption_rules_honour_suppressions_and_severity(tmp_path: Path) -> None:
+    """An `ignore[drift-event]` comment silences that line; configured levels apply; typos fail."""
+    app = tmp_path / "app"
+    shutil.copytree(GROWN, app)
+    listeners = app / "frontend" / "src" / "realtime" / "listeners.js"
+    lines = listeners.read_text(encoding="utf-8").splitlines()
+    lines[8] += " // hotelmate-rt: ignore[drift-event]"
+    listeners.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = parse_config({"severity": {**COVERAGE_OFF, "drift-unheard": "off",
+                                        "personal-data-public": "warning"}})
+    result = scan([app], None, config, root=app, parallel=False)
+    places = {(f.rule, f.file, f.line): f for f in result.findings}
+    assert (ScanRule.DRIFT_EVENT, "frontend/src/realtime/listeners.js", 9) not in places
+    assert (ScanRule.DRIFT_EVENT, "frontend/src/realtime/listeners.js", 10) in places
+    assert result.suppressed == 1
+    assert not [f for f in result.findings if f.rule is ScanRule.DRIFT_UNHEARD]
+    leak = places[(ScanRule.PERSONAL_DATA_PUBLIC, "backend/hm/bookings/services.py", 19)]
+    assert leak.level is Level.WARNING
+    lines[8] = lines[8].replace("drift-event", "drift-evnt")
+    listeners.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UnknownRule, match="did you mean 'drift-event'"):
+        scan([app], None, config, root=app, parallel=False)
 
 
 @pytest.mark.parametrize("name,personal", [

@@ -77,7 +77,7 @@ def related(finding: Finding) -> list[str]:
 def _line(finding: Finding) -> str:
     """The finding on one line, with its other locations (JUnit bodies)."""
     see = "; ".join(related(finding))
-    return f"{finding}" + (f" [see {see}]" if see else "")
+    return f"{finding}" + (f" [see: {see}]" if see else "")
 
 
 _GITHUB = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
@@ -87,7 +87,7 @@ def github(report: ScanReport, sink: Sink) -> None:
     """One GitHub Actions workflow command per finding (annotations on the pull request)."""
     for f in report.result.findings:
         see = "; ".join(related(f))
-        message = f.message + (f" ({f.fix})" if f.fix else "") + (f"\nsee {see}" if see else "")
+        message = f.message + (f" ({f.fix})" if f.fix else "") + (f"\nsee: {see}" if see else "")
         command = _GITHUB.get(f.level, "warning")
         sink.write(f"::{command} file={_gh(f.file, True)},line={f.line},col={f.column},"
                    f"title={_gh(f.rule.value, True)}::{_gh(message)}")
