@@ -173,8 +173,9 @@ def drift(sites: list[Site], contract: Contract) -> list[DriftFinding]:
     if not sides.backend or not (sides.frontend or binds):
         return []
     out = list(_channels(sides))
+    aliases = Aliases(contract)
     for site in binds:
-        out.extend(_events(sides, site, contract))
+        out.extend(_events(sides, site, aliases))
     out.extend(_envelopes(sides, binds, sites))
     out.extend(_parameters(sides))
     out.extend(_unheard(sides))
@@ -225,14 +226,29 @@ def _linked(sides: _Sides, site: Site) -> set[str] | None:
     return {b for k in keys for b in sides.links.get(k, set())}
 
 
+class Aliases:
+    """What each event name is an alias of in the contract (`resolve_event`, asked once a name)."""
+
+    def __init__(self, contract: Contract) -> None:
+        """Ask this contract."""
+        self.contract = contract
+        self.known: dict[str, tuple[str, ...]] = {}
+
+    def replaced_by(self, name: str) -> tuple[str, ...]:
+        """Return the canonical names an alias stands for (nothing for any other name)."""
+        got = self.known.get(name)
+        if got is None:
+            got = self.known[name] = resolve_event(self.contract, name).replaced_by
+        return got
+
+
 def nearest_event(name: str, pool: Iterable[str],
-                  contract: Contract | None = None) -> tuple[str | None, str]:
+                  aliases: Aliases | None = None) -> tuple[str | None, str]:
     """Find the backend spelling of an event: a contract alias, separators, or a close spelling."""
     candidates = sorted(set(pool) - {name})
-    if contract is not None:
-        replaced_by = resolve_event(contract, name).replaced_by
+    if aliases is not None:
         for candidate in candidates:
-            if candidate in replaced_by or name in resolve_event(contract, candidate).replaced_by:
+            if candidate in aliases.replaced_by(name) or name in aliases.replaced_by(candidate):
                 return candidate, "a known alias in the contract"
     for candidate in candidates:
         if _norm(candidate) == _norm(name):
@@ -256,7 +272,7 @@ def _distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def _events(sides: _Sides, site: Site, contract: Contract) -> Iterator[DriftFinding]:
+def _events(sides: _Sides, site: Site, aliases: Aliases) -> Iterator[DriftFinding]:
     """Check each event a bind listens to against what the backend sends on that channel."""
     linked = _linked(sides, site)
     for value in site.events:
@@ -271,7 +287,7 @@ def _events(sides: _Sides, site: Site, contract: Contract) -> Iterator[DriftFind
                 sides.heard_anywhere.add(name)
             continue
         pool = [e for e, by in sides.sends.items() if linked is None or set(by) & linked]
-        near, why = nearest_event(name, pool, contract)
+        near, why = nearest_event(name, pool, aliases)
         where = " or ".join(f"`{k}`" for k in sorted(linked or [])) or "that channel"
         if near is not None:
             keys = set(sides.sends[near]) if linked is None else set(sides.sends[near]) & linked

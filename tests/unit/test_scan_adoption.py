@@ -30,6 +30,7 @@ from tests.helpers import (
     SCAN_FIXTURES,
     shipped_contract,
     site_rules_only,
+    write_tree,
 )
 
 GROWN = SCAN_FIXTURES / "grown"
@@ -125,6 +126,27 @@ def test_with_the_project_contract_drift_does_not_repeat_contract_findings() -> 
     root = SCAN_FIXTURES / "seed001" / "wrong"
     result = scan([root], shipped_contract(), site_rules_only(), root=root, parallel=False)
     assert not [f for f in result.findings if f.rule in DRIFT_RULES]
+
+
+def test_drift_names_a_contract_alias_sent_for_the_event_bound(tmp_path: Path) -> None:
+    """The backend sends a deprecated alias, the frontend binds the canonical name: drift says so."""
+    root = write_tree(tmp_path, {
+        "backend/rooms.py": """
+            def assign(pusher_client, booking):
+                pusher_client.trigger(f"private-booking-{booking.id}", "room_assigned", {})
+            """,
+        "frontend/src/stay.js": """
+            export function watch(pusher, id, show) {
+              const channel = pusher.subscribe(`private-booking-${id}`);
+              channel.bind('booking_room_assigned', show);
+            }
+            """})
+    result = scan([root], shipped_contract(), site_rules_only(), root=root, parallel=False)
+    found = [f for f in result.findings if f.rule is ScanRule.DRIFT_EVENT]
+    assert [(f.file, f.line) for f in found] == [("frontend/src/stay.js", 4)]
+    assert "the backend sends `room_assigned`" in found[0].message
+    assert "a known alias in the contract" in found[0].message
+    assert [(r.file, r.line) for r in found[0].related] == [("backend/rooms.py", 3)]
 
 
 def test_adoption_rules_honour_suppressions_and_severity(tmp_path: Path) -> None:
