@@ -86,6 +86,9 @@ def doctor_command(
     timeout: float = TimeoutOption,
     round_trips: int = typer.Option(3, "--round-trips", min=1, max=20,
                                     help="Diagnostic events to time (p50)."),
+    webhook_url: str | None = typer.Option(
+        None, "--webhook-url", envvar="HOTELMATE_RT_WEBHOOK_URL",
+        help="The backend's Pusher webhook URL: checked to accept Pusher and refuse forgeries."),
     as_json: bool = JsonOption,
     markdown: bool = MarkdownOption,
 ) -> None:
@@ -99,7 +102,7 @@ def doctor_command(
         frontend_env=frontend_env, frontend_src=frontend_src, auth_endpoint=auth_endpoint,
         guest_token=guest_token, staff_token=staff_token, booking_id=booking, hotel_slug=hotel,
         room_number=room, origin=origin, budget=budget, step_timeout=min(timeout, budget),
-        round_trips=round_trips)
+        round_trips=round_trips, webhook_url=webhook_url)
     try:
         report = run_doctor(options)
     except HotelmateRtError as exc:

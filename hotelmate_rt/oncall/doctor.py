@@ -42,6 +42,7 @@ class DoctorOptions(SetupOptions):
     booking_id: str | None = None
     budget: float = 30.0
     round_trips: int = 3
+    webhook_url: str | None = None
 
 
 class _Budget:
@@ -135,6 +136,12 @@ class Doctor:
             self._http_api()
             self._websocket()
             self._auth_endpoint()
+            if self.options.webhook_url:  # issue 13: the webhook endpoint, when configured
+                from .webhookcheck import webhook_check
+
+                url, s = self.options.webhook_url, self.settings
+                self.step("webhook.endpoint", Section.WEBHOOK, "Webhook endpoint",
+                          lambda: webhook_check(url, s.key, s.secret, self.budget.timeout()))
             self._subscriptions()
             self._round_trip()
             self._frontend_mistakes()

@@ -95,6 +95,13 @@ class Triage:
             raise ParameterError(f"{o.booking_id!r} does not look like a booking id "
                                  f"(e.g. {booking_parameter.example})")
         try:
+            from .delivery import triage_checks  # issue 13: webhook history, outbox rows
+
+            for check, priority, sentence in triage_checks(self.contract, self._params(),
+                                                           self.redactor):
+                self.add(check)
+                if priority is not None and sentence:
+                    self.say(priority, sentence)
             self._channels()
             self._guest_token()
             self._sent()
@@ -243,19 +250,21 @@ class Triage:
 
     def _sent(self) -> None:
         """Read the dead-letter file and the structured log for this booking."""
+        from hotelmate_rt.emitters import DeadLetterFile
+
         o = self.options
         dead_path = o.dead_letter
         if dead_path is None:
             from hotelmate_rt.emitters import default_dead_letter_path
 
             candidate = default_dead_letter_path()
-            dead_path = candidate if candidate.exists() else None
+            dead_path = candidate if DeadLetterFile(candidate).exists() else None
         title = "Events for this booking that failed to send (dead letter)"
         if dead_path is None:
             self.add(Check("sent.dead-letter", Section.SENT, title, Status.SKIP,
                            "skipped: no dead-letter file (--dead-letter or "
                            "HOTELMATE_RT_DEAD_LETTER)"))
-        elif not dead_path.exists():
+        elif not DeadLetterFile(dead_path).exists():  # a stranded FILE.replaying-PID counts
             self.add(Check("sent.dead-letter", Section.SENT, title, Status.PASS,
                            f"{dead_path} does not exist: nothing has failed to send"))
         else:
@@ -268,7 +277,7 @@ class Triage:
         from hotelmate_rt.emitters import DeadLetterFile
 
         try:
-            entries = DeadLetterFile(path).read()
+            entries = DeadLetterFile(path).scan().entries  # with stranded replay claims
         except (ValueError, OSError) as exc:
             self.add(Check("sent.dead-letter", Section.SENT, title, Status.FAIL,
                            f"the dead-letter file cannot be read: {exc}", code="unreadable"))
