@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-_Text = models.CharField[str, str]
-_MaybeMoment = models.DateTimeField[datetime | None, datetime | None]
-_MaybeSmall = models.PositiveSmallIntegerField[int | None, int | None]
-_MaybeInt = models.IntegerField[int | None, int | None]
+if TYPE_CHECKING:  # field types for mypy (Django fields are not subscriptable at run time)
+    _Text = models.CharField[str, str]
+    _MaybeMoment = models.DateTimeField[datetime | None, datetime | None]
+    _MaybeSmall = models.PositiveSmallIntegerField[int | None, int | None]
+    _MaybeInt = models.IntegerField[int | None, int | None]
 
 
 class OutboxEvent(models.Model):
