@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,7 +33,7 @@ import pytest
 
 from .soketi import free_port
 
-__all__ = ["PostgresError", "PostgresServer", "find_bin", "postgres"]
+__all__ = ["PostgresError", "PostgresServer", "django_database", "find_bin", "postgres"]
 
 _RUNNING: set[PostgresServer] = set()
 
@@ -175,6 +176,26 @@ class PostgresServer:
     def __repr__(self) -> str:
         """Show where it listens."""
         return f"PostgresServer(127.0.0.1:{self.port}, {'running' if self._started else 'stopped'})"
+
+
+@contextmanager
+def django_database(server: PostgresServer, alias: str = "postgres") -> Iterator[str]:
+    """Add `server` as database `alias` to the running Django project for a `with` block."""
+    from django.conf import settings
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    both = {DEFAULT_DB_ALIAS: dict(connections.settings[DEFAULT_DB_ALIAS]),
+            alias: server.django_settings()}
+    conf = connections.configure_settings(both)[alias]
+    settings.DATABASES[alias] = conf
+    connections.settings[alias] = conf
+    try:
+        yield alias
+    finally:
+        connections[alias].close()
+        del connections[alias]
+        connections.settings.pop(alias, None)
+        settings.DATABASES.pop(alias, None)
 
 
 @atexit.register

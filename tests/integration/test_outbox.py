@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.django_project.outbox_support import dedup_contract, setup_django, updated, wipe
-
-from hotelmate_rt.auth import ChannelAuthorizer, Principal  # noqa: I001
+from hotelmate_rt.auth import ChannelAuthorizer, Principal
 from hotelmate_rt.contracts import Contract, load_contract
 from hotelmate_rt.emitters import Emitter, Outcome, PusherTransport, RetryPolicy
 from hotelmate_rt.testing.scripted_server import ScriptedPusherServer
 from hotelmate_rt.testing.soketi import SoketiServer
 from hotelmate_rt.testing.ws_subscriber import Subscriber
+from tests.django_project.outbox_support import dedup_contract, setup_django, updated, wipe
 
 GUEST = Principal.guest("BK-2025-0002", "hotel-paradise", "101")
 CHANNEL = "private-booking-BK-2025-0002"

@@ -11,13 +11,12 @@ import httpx
 import pytest
 from pusher.signature import sign
 
-from tests.django_project.outbox_support import setup_django, wipe
-
-from hotelmate_rt.auth import ChannelAuthorizer, Principal  # noqa: I001
+from hotelmate_rt.auth import ChannelAuthorizer, Principal
 from hotelmate_rt.contracts import load_contract
 from hotelmate_rt.testing.django_server import DjangoServer
 from hotelmate_rt.testing.soketi import SoketiServer, free_port
 from hotelmate_rt.testing.ws_subscriber import Subscriber
+from tests.django_project.outbox_support import setup_django, wipe
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY, SECRET, APP_ID = "hook-key", "hook-secret-value", "4343"

@@ -27,6 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=200, help="Rows per pass.")
         parser.add_argument("--max-attempts", type=int, default=10,
                             help="Tries before a row is marked dead.")
+        parser.add_argument("--backoff", type=float, default=2.0,
+                            help="First retry delay in seconds (doubles per try, jittered).")
+        parser.add_argument("--max-backoff", type=float, default=300.0,
+                            help="Longest retry delay in seconds.")
         parser.add_argument("--idle", type=float, default=1.0,
                             help="Seconds between passes when there is nothing to send.")
         parser.add_argument("--timeout", type=float, default=5.0,
@@ -38,12 +42,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Run the relay."""
         from hotelmate_rt.django.relay import PassReport, Relay, RelayOptions
+        from hotelmate_rt.emitters import RetryPolicy
 
         using = options["database"]
         check_installed(using)
         relay = Relay(transport_from_env(options["timeout"]), using=using,
-                      options=RelayOptions(batch_size=options["batch_size"],
-                                           max_attempts=options["max_attempts"]))
+                      options=RelayOptions(
+                          batch_size=options["batch_size"], max_attempts=options["max_attempts"],
+                          backoff=RetryPolicy(base_delay=options["backoff"],
+                                              max_delay=options["max_backoff"])))
         as_json = options["json"]
 
         def show(report: PassReport) -> None:
