@@ -25,6 +25,7 @@ from hotelmate_rt.contracts.limits import (
 )
 from hotelmate_rt.contracts.payloads import sensitive_paths
 from hotelmate_rt.errors import (
+    ConfigError,
     DeliveryError,
     ParameterError,
     PayloadRejected,
@@ -596,14 +597,23 @@ class Batch:
 
 
 def _resolve_outbox(outbox: OutboxArg, using: str | None) -> Outbox | None:
-    """Turn the `outbox` argument (or, when None, the setting) into an Outbox or None."""
+    """Turn the `outbox` argument (or, when None, the setting) into an Outbox or None.
+
+    The setting only applies in a process where Django is configured (a CLI run is not);
+    an explicit `outbox=True` without Django is a configuration error.
+    """
+    from hotelmate_rt.django.transactions import django_ready
+
     if outbox is None:
         from hotelmate_rt.django.conf import outbox_enabled
 
-        outbox = outbox_enabled()
+        outbox = outbox_enabled() and django_ready()
     if outbox is False:
         return None
     if outbox is True:
+        if not django_ready():
+            raise ConfigError("Emitter(outbox=True) needs Django configured, with "
+                              '"hotelmate_rt.django" in INSTALLED_APPS')
         from hotelmate_rt.django.outbox import DjangoOutbox
 
         return DjangoOutbox(using=using)

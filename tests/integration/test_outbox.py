@@ -335,3 +335,50 @@ def test_the_migrations_match_the_models(db: None) -> None:
     from django.core.management import call_command
 
     call_command("makemigrations", "hotelmate_rt", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_outbox_setting_turns_it_on(contract: Contract, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HOTELMATE_RT_OUTBOX=1 (or settings.HOTELMATE_RT["OUTBOX"]) makes emitters use the outbox."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from hotelmate_rt.emitters import RecordingTransport
+
+    monkeypatch.setenv("HOTELMATE_RT_OUTBOX", "1")
+    assert Emitter(contract, RecordingTransport()).outbox is not None
+    monkeypatch.setenv("HOTELMATE_RT_OUTBOX", "0")
+    assert Emitter(contract, RecordingTransport()).outbox is None
+    monkeypatch.delenv("HOTELMATE_RT_OUTBOX")
+    with override_settings(HOTELMATE_RT={**settings.HOTELMATE_RT, "OUTBOX": True}):
+        emitter = Emitter(contract, RecordingTransport())
+        emitter.emit("booking_updated", updated("BK-2025-0002", "x"), hotel_slug="hotel-paradise")
+    assert rows() == [("booking_updated", "sent")]
+
+
+def test_replay_cli_resends_the_dead_rows_of_a_database(contract: Contract, soketi: SoketiServer,
+                                                        guest: Subscriber) -> None:
+    """`hotelmate-rt replay --database default` (DJANGO_SETTINGS_MODULE set) resends dead rows."""
+    import json
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from hotelmate_rt.django.models import OutboxEvent
+
+    insert(contract, "from-the-cli")
+    OutboxEvent.objects.update(status="dead", last_error="HTTP 503")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.django_project.settings",
+           "HOTELMATE_RT_TEST_DB_URL": f"sqlite://{settings.DATABASES['default']['NAME']}",
+           "PUSHER_URL": f"http://{soketi.key}:{soketi.secret}@{soketi.host}:{soketi.port}"
+                         f"/apps/{soketi.app_id}"}
+    done = subprocess.run([sys.executable, "-m", "hotelmate_rt.cli.app", "replay", "--database",
+                           "default", "--json", "--contract", str(contract.path)],
+                          capture_output=True, text=True, env=env, cwd=root, timeout=60)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["path"] == "database:default" and len(report["resent"]) == 1
+    assert guest.wait_for(lambda f: f.event == "booking_updated").data["changed_fields"] == [
+        "from-the-cli"]
+    assert rows() == [("booking_updated", "sent")]

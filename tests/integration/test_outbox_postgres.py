@@ -337,3 +337,19 @@ def test_two_relays_on_postgres_never_send_the_same_row(pg: str, postgres: Postg
                   if line.startswith("sent ")) for out in outputs]
     assert sum(shares) == 200 and min(shares) > 0, f"each relay's share: {shares}"
     assert counts(pg) == {"pending": 0, "sent": 200, "dead": 0}
+
+
+def test_a_rollback_on_postgres_writes_no_row(pg: str, contract_path: Path) -> None:
+    """On PostgreSQL too, a rolled-back transaction leaves no outbox row and sends nothing."""
+    from django.db import transaction
+
+    from hotelmate_rt.emitters import Emitter, RecordingTransport
+
+    transport = RecordingTransport()
+    emitter = Emitter(load_contract(contract_path), transport, outbox=True, using=pg)
+    with pytest.raises(RuntimeError), transaction.atomic(using=pg):
+        emitter.emit("booking_updated", updated("BK-2025-0002", "rolled-back"),
+                     hotel_slug="hotel-paradise")
+        assert counts(pg)["pending"] == 1
+        raise RuntimeError("business failure")
+    assert counts(pg) == {"pending": 0, "sent": 0, "dead": 0} and transport.calls == []

@@ -272,3 +272,36 @@ def test_breaker_counts_only_unavailability() -> None:
     assert breaker.allow() and not breaker.allow()
     breaker.record(down)
     assert breaker.state == "open"
+
+
+def test_triage_counts_a_stranded_claim_as_undelivered(tmp_path: Path) -> None:
+    """Triage reads FILE.replaying-PID too: it no longer says "nothing has failed to send"."""
+    from hotelmate_rt.oncall import TriageOptions, run_triage
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    path = tmp_path / "dead.jsonl"
+    (tmp_path / f"dead.jsonl.replaying-{gone.pid}").write_text(json.dumps(entry("BK-2025-0002")) + "\n")
+    report = run_triage(TriageOptions(booking_id="BK-2025-0002", contract=ROOT / "channels.yaml",
+                                      env={}, dead_letter=path))
+    check = report.get("sent.dead-letter")
+    assert check is not None and check.status.value == "fail" and check.code == "dead-lettered"
+    assert "1 event(s) for this booking were never delivered" in check.summary
+
+
+def test_outbox_true_without_django_is_a_configuration_error() -> None:
+    """Emitter(outbox=True) in a process without Django says what to configure (no traceback)."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        from hotelmate_rt.contracts import load_contract
+        from hotelmate_rt.emitters import Emitter, RecordingTransport
+        from hotelmate_rt.errors import ConfigError
+        contract = load_contract({str(ROOT / 'channels.yaml')!r})
+        assert Emitter(contract, RecordingTransport()).outbox is None
+        try:
+            Emitter(contract, RecordingTransport(), outbox=True)
+        except ConfigError as exc:
+            print(exc)
+        """)], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "HOTELMATE_RT_OUTBOX": "1", "DJANGO_SETTINGS_MODULE": ""})
+    assert done.returncode == 0, done.stderr
+    assert "needs Django configured" in done.stdout
