@@ -217,4 +217,5 @@ def test_a_page_refresh_is_not_a_gap(server: DjangoServer, hooked_soketi: Soketi
         history = channel_history(CHANNEL, tentative=5.0)
         assert history.occupied is True and len(history.periods) == 1
         assert "has had a subscriber since" in history.sentence
-    assert [n for n, _ in stored()] == ["channel_occupied", "channel_vacated", "channel_occupied"]
+        assert [n for n, _ in stored()] == ["channel_occupied", "channel_vacated",
+                                            "channel_occupied"]
