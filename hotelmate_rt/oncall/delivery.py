@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hotelmate_rt.errors import HotelmateRtError
@@ -47,6 +48,13 @@ def database_problem() -> str | None:
         django.setup()
     if not apps.is_installed("hotelmate_rt.django"):
         return 'the backend does not install "hotelmate_rt.django"'
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor == "sqlite" and name != ":memory:" and not name.startswith("file:") \
+            and not Path(name).exists():
+        return f"the backend's SQLite database {name} does not exist here"
     return None
 
 

@@ -22,15 +22,16 @@ def dedup_contract(directory: Path) -> Path:
     return path
 
 
-def setup_django() -> None:
-    """Configure the test project (env override for the database) and create the tables."""
+def setup_django(migrate: bool = True) -> None:
+    """Configure the test project and (unless told not to) create the tables in its database."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django_project.settings")
     from django.core.management import call_command
 
     from hotelmate_rt.testing.django_setup import ensure_django
 
     ensure_django()
-    call_command("migrate", "hotelmate_rt", verbosity=0)
+    if migrate:
+        call_command("migrate", "hotelmate_rt", verbosity=0)
 
 
 def wipe(using: str = "default") -> None:

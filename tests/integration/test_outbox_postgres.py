@@ -48,7 +48,7 @@ def pg(postgres: PostgresServer) -> Iterator[str]:  # noqa: F811
     """The session's PostgreSQL as database alias `postgres`, migrated."""
     from django.core.management import call_command
 
-    setup_django()
+    setup_django(migrate=False)  # the default (SQLite) database is not used here
     with django_database(postgres) as alias:
         call_command("migrate", "hotelmate_rt", database=alias, verbosity=0)
         yield alias

@@ -219,3 +219,19 @@ def test_a_page_refresh_is_not_a_gap(server: DjangoServer, hooked_soketi: Soketi
         assert "has had a subscriber since" in history.sentence
         assert [n for n, _ in stored()] == ["channel_occupied", "channel_vacated",
                                             "channel_occupied"]
+
+
+def test_doctor_runs_the_webhook_check_when_configured(server: DjangoServer,
+                                                       hooked_soketi: SoketiServer) -> None:
+    """`doctor --webhook-url` adds the webhook step to a real run; without it there is none."""
+    from hotelmate_rt.oncall import DoctorOptions, run_doctor
+
+    env = {"PUSHER_APP_ID": APP_ID, "PUSHER_KEY": KEY, "PUSHER_SECRET": SECRET,
+           "PUSHER_HOST": "127.0.0.1", "PUSHER_PORT": str(hooked_soketi.port),
+           "PUSHER_TLS": "false"}
+    options = DoctorOptions(contract=ROOT / "channels.yaml", env=env, budget=20.0,
+                            round_trips=1, webhook_url=f"{server.url}/pusher/webhooks/")
+    check = run_doctor(options).get("webhook.endpoint")
+    assert check is not None and check.status.value == "pass", check and check.summary
+    options.webhook_url = None
+    assert run_doctor(options).get("webhook.endpoint") is None
