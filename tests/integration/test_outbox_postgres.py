@@ -353,3 +353,33 @@ def test_a_rollback_on_postgres_writes_no_row(pg: str, contract_path: Path) -> N
         assert counts(pg)["pending"] == 1
         raise RuntimeError("business failure")
     assert counts(pg) == {"pending": 0, "sent": 0, "dead": 0} and transport.calls == []
+
+
+def test_rows_keep_every_character_in_both_insert_shapes_and_are_marked(
+        pg: str, contract_path: Path) -> None:
+    """One event (VALUES) and a batch (one JSON parameter) store payloads byte for byte."""
+    from django.db import transaction
+
+    from hotelmate_rt.django.models import OutboxEvent
+    from hotelmate_rt.django.outbox import DjangoOutbox
+    from hotelmate_rt.emitters import Emitter, RecordingTransport
+
+    tricky = ['quote " back\\slash', "é ü 中文 🙂", "new\nline\ttab", "'; DROP TABLE x; --",
+              "\u2028", "nul \u0000 byte"]
+    outbox, transport = DjangoOutbox(using=pg), RecordingTransport()
+    emitter = Emitter(load_contract(contract_path), transport, outbox=outbox, using=pg)
+    with transaction.atomic(using=pg):
+        one = emitter.emit("booking_updated", updated("BK-2025-0002", tricky[0]),
+                           hotel_slug="hotel-paradise")
+    with transaction.atomic(using=pg):
+        many = emitter.emit_many([("booking_updated", updated(f"BK-2025-000{i}", marker),
+                                   {"hotel_slug": "hotel-paradise"})
+                                  for i, marker in enumerate(tricky)])
+    assert outbox.flush()
+    rows = {r.id: r for r in OutboxEvent.objects.using(pg).all()}
+    sent = {event.data for event in transport.events}
+    assert len(rows) == 1 + len(tricky) and {r.data for r in rows.values()} == sent
+    for result in [one, *many]:
+        row = rows[result.outbox_id]
+        assert (row.delivery_id, row.status, row.attempts) == (result.delivery_id, "sent", 1)
+        assert row.channels == list(result.channels) and row.ids["booking_id"] == row.booking_id
