@@ -177,8 +177,10 @@ def mark_sent(using: str, ids: Sequence[int]) -> None:
 class _Marker:
     """A daemon thread that marks rows sent in batches, off the request's path.
 
-    After the first id arrives it lingers `LINGER` seconds for more (or until a full batch), so
-    a transaction that emitted many events one by one costs a few UPDATEs, not one per event.
+    A lone id is marked at once. When ids keep coming while a batch is being written (the
+    commit of a transaction that emitted events one by one: one callback per event), the next
+    batch waits `LINGER` seconds for more (or for a full batch), so such a burst costs a few
+    UPDATEs, not one per event.
     """
 
     BATCH = 1000
@@ -189,6 +191,7 @@ class _Marker:
         self.using = using
         self._pending: list[int] = []
         self._busy = False
+        self._burst = False
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="hotelmate-outbox-mark",
                                         daemon=True)
@@ -212,7 +215,8 @@ class _Marker:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._pending))
                 self._busy = True
-                self._cond.wait_for(lambda: len(self._pending) >= self.BATCH, self.LINGER)
+                if self._burst:
+                    self._cond.wait_for(lambda: len(self._pending) >= self.BATCH, self.LINGER)
                 batch, self._pending = self._pending[:self.BATCH], self._pending[self.BATCH:]
             try:
                 mark_sent(self.using, batch)
@@ -223,4 +227,5 @@ class _Marker:
             finally:
                 with self._cond:
                     self._busy = False
+                    self._burst = bool(self._pending)
                     self._cond.notify_all()

@@ -383,3 +383,31 @@ def test_rows_keep_every_character_in_both_insert_shapes_and_are_marked(
         row = rows[result.outbox_id]
         assert (row.delivery_id, row.status, row.attempts) == (result.delivery_id, "sent", 1)
         assert row.channels == list(result.channels) and row.ids["booking_id"] == row.booking_id
+
+
+def test_a_burst_of_marks_is_written_in_a_few_updates(pg: str, contract_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """200 emit() calls in one transaction: every row marked sent, in far fewer than 200 UPDATEs."""
+    from django.db import transaction
+
+    from hotelmate_rt.django import outbox as module
+    from hotelmate_rt.emitters import Emitter, RecordingTransport
+
+    batches: list[int] = []
+    real = module.mark_sent
+
+    def counted(using: str, ids: Any) -> None:
+        """Count each mark batch, then write it."""
+        batches.append(len(ids))
+        real(using, ids)
+
+    monkeypatch.setattr(module, "mark_sent", counted)
+    outbox = module.DjangoOutbox(using=pg)
+    emitter = Emitter(load_contract(contract_path), RecordingTransport(), outbox=outbox, using=pg)
+    with transaction.atomic(using=pg):
+        for i in range(200):
+            emitter.emit("booking_updated", updated(f"BK-2025-{i:04d}", "burst"),
+                         hotel_slug="hotel-paradise")
+    assert outbox.flush()
+    assert counts(pg) == {"pending": 0, "sent": 200, "dead": 0}
+    assert sum(batches) == 200 and len(batches) <= 20, batches
