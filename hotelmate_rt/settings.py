@@ -20,6 +20,11 @@ Variables come from the process environment, with a `--env-file` laid over it. E
 loses to another is reported in `problems` (the settings stay usable); a value that cannot be used
 (a malformed URL, a port that is not a number) is in `errors`, and `require()` raises it.
 The secret never appears in a repr, a description or an error.
+
+The tool's own delivery settings (`HOTELMATE_RT_OUTBOX`, `HOTELMATE_RT_WEBHOOK_URL`, and the
+test project's `HOTELMATE_RT_TEST_DB_URL`) are read by `load_tool_settings`, from the same
+environment and env file; a Django app's `settings.HOTELMATE_RT` keys are read by
+`hotelmate_rt.django.conf`, after these variables.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from hotelmate_rt.redact import redact_text
 
 __all__ = [
     "FRONTEND_PREFIXES", "TOOL_PREFIX", "VARIABLES", "FrontendSettings", "PusherSettings",
-    "flag_overrides", "load_settings", "parse_env_text", "read_env_file",
+    "ToolSettings", "flag_overrides", "load_settings", "load_tool_settings", "parse_env_text",
+    "read_env_file",
 ]
 
 TOOL_PREFIX = "HOTELMATE_RT_"
@@ -65,7 +71,8 @@ FLAGS = {"app_id": "--app-id", "key": "--key", "secret": "--secret", "cluster": 
 VARIABLES = ("PUSHER_URL", *(name for names in FIELDS.values() for name in names),
              "HOTELMATE_RT_PUSHER_<NAME>", "HOTELMATE_RT_CONTRACT", "HOTELMATE_RT_DEAD_LETTER",
              "HOTELMATE_RT_TOKEN", "HOTELMATE_RT_AUTH_ENDPOINT", "HOTELMATE_RT_GUEST_TOKEN",
-             "HOTELMATE_RT_STAFF_TOKEN")
+             "HOTELMATE_RT_STAFF_TOKEN", "HOTELMATE_RT_OUTBOX", "HOTELMATE_RT_WEBHOOK_URL",
+             "HOTELMATE_RT_TEST_DB_URL")
 """Every variable the package reads (the README's Settings table lists each one)."""
 
 
@@ -257,13 +264,19 @@ def _parse(attr: str, where: str, raw: str, errors: list[str]) -> Any:
     return raw
 
 
+def _environment(env: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    """The variables: `env` (`os.environ` by default) with the env file laid over it."""
+    merged: dict[str, str] = dict(os.environ if env is None else env)
+    if env_file is not None:
+        merged.update(read_env_file(env_file))
+    return merged
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, env_file: Path | None = None,
                   overrides: Mapping[str, str | None] | None = None) -> PusherSettings:
     """Read the settings in the documented precedence from the environment (`os.environ` by
     default) with an env file laid over it, and command-line overrides (by PUSHER_* name)."""
-    merged: dict[str, str] = dict(os.environ if env is None else env)
-    if env_file is not None:
-        merged.update(read_env_file(env_file))
+    merged = _environment(env, env_file)
     s = PusherSettings()
     url = _read_url(merged, s.errors)
     for attr, value in url.items():
@@ -299,6 +312,36 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: Path | None
         s.problems.append(f"{s.source['host']} and {s.source['cluster']} are both set; the "
                           f"host wins and cluster {s.cluster!r} is ignored")
     return s
+
+
+@dataclass(slots=True)
+class ToolSettings:
+    """The tool's own delivery settings (the outbox, the webhook endpoint, the test database)."""
+
+    outbox: bool | None = None
+    """HOTELMATE_RT_OUTBOX: emitters write through the outbox (None: not set, Django decides)."""
+    webhook_url: str = ""
+    """HOTELMATE_RT_WEBHOOK_URL: the backend's Pusher webhook endpoint, checked by `doctor`."""
+    test_db_url: str = ""
+    """HOTELMATE_RT_TEST_DB_URL: the test project's database (`postgresql://...`, `sqlite:///...`)."""
+
+
+def load_tool_settings(env: Mapping[str, str] | None = None, *,
+                       env_file: Path | None = None) -> ToolSettings:
+    """Read the tool's delivery settings from the environment with an env file laid over it.
+
+    An HOTELMATE_RT_OUTBOX that is neither true nor false raises ConfigError (it would otherwise
+    silently leave the outbox off or on).
+    """
+    merged = _environment(env, env_file)
+    raw = (merged.get(TOOL_PREFIX + "OUTBOX") or "").strip()
+    outbox = _boolean(raw) if raw else None
+    if raw and (outbox is None or raw.lower() in {"http", "https", "ws", "wss"}):
+        raise ConfigError(f"{TOOL_PREFIX}OUTBOX={raw!r} is neither true nor false (1/0, "
+                          "true/false, yes/no, on/off)")
+    return ToolSettings(outbox=outbox,
+                        webhook_url=(merged.get(TOOL_PREFIX + "WEBHOOK_URL") or "").strip(),
+                        test_db_url=(merged.get(TOOL_PREFIX + "TEST_DB_URL") or "").strip())
 
 
 @dataclass(slots=True)

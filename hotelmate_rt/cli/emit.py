@@ -108,37 +108,64 @@ def emit_command(
 
 
 def replay_command(
-    path: Path = typer.Argument(..., help="Dead-letter JSONL file written by the emitter."),
+    path: Path | None = typer.Argument(None, help="Dead-letter JSONL file written by the emitter."),
+    database: str | None = typer.Option(
+        None, "--database", help="Replay the dead outbox rows of this Django database alias "
+                                 "instead (needs DJANGO_SETTINGS_MODULE)."),
     timeout: float = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds."),
     contract_path: Path | None = ContractOption,
     output_format: str = format_option(FORMATS),
     as_json: bool = JsonOption,
 ) -> None:
-    """Resend every dead-lettered event; what still fails stays in the file (exit 1 if any)."""
-    from hotelmate_rt.emitters import Emitter, PusherTransport, RetryPolicy
+    """Resend every dead-lettered event once; what still fails is kept (exit 1 if any)."""
+    from hotelmate_rt.emitters import DeadLetterFile, Emitter, PusherTransport, RetryPolicy
     from hotelmate_rt.errors import ConfigError
 
     from .reporters.replay import REPORTER
 
     fmt = choose_format(output_format, as_json, REPORTER.formats)
     _quiet_library_log()
-    if not path.exists():
-        fail(f"{path} does not exist")
+    if (path is None) == (database is None):
+        fail("give a dead-letter FILE or --database ALIAS (one of them)")
+    if path is not None and not DeadLetterFile(path).exists():
+        fail(f"{path} does not exist (and no stranded {path.name}.replaying-* claim is next to it)")
     contract = load(contract_path, json_errors=fmt is Format.JSON)
     try:
         transport = PusherTransport.from_env(timeout=timeout)
     except ConfigError as exc:
         fail(str(exc))
-    emitter = Emitter(contract, transport, dead_letter=False, defer=False,
-                      retry=RetryPolicy(attempts=3, deadline=timeout * 3))
-    try:
-        report = emitter.replay(path)
-    except ValueError as exc:
-        fail(str(exc))
-    finally:
-        emitter.close()
+    if database is not None:
+        report = _replay_database(transport, database, contract)
+    else:
+        emitter = Emitter(contract, transport, dead_letter=False, defer=False, outbox=False,
+                          retry=RetryPolicy(attempts=3, deadline=timeout * 3))
+        try:
+            report = emitter.replay(path)
+        except OSError as exc:
+            fail(f"cannot write {path}: {exc.strerror or exc}; nothing was lost (the claimed "
+                 "file is kept for the next replay)")
+        finally:
+            emitter.close()
     REPORTER.write(report, fmt)
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FINDINGS))
+
+
+def _replay_database(transport: Any, database: str, contract: Any) -> Any:
+    """Replay the dead rows of a Django database (exit 2 when Django is not set up for it)."""
+    from hotelmate_rt.django.database import app_database_problem
+
+    problem = app_database_problem(database)
+    if problem is not None:
+        fail(f"--database {database}: {problem}",
+             hint="or run `python manage.py hotelmate_rt_replay` in the backend")
+    from django.db import DatabaseError
+
+    from hotelmate_rt.django.relay import replay_database
+
+    try:
+        return replay_database(transport, using=database, contract=contract)
+    except DatabaseError as exc:
+        fail(f"database {database!r}: {exc}")
 
 
 def register(app: typer.Typer) -> None:

@@ -61,6 +61,7 @@ class Section(enum.StrEnum):
     HTTP_API = "http-api"
     WEBSOCKET = "websocket"
     AUTH = "auth-endpoint"
+    WEBHOOK = "webhook"
     SUBSCRIPTION = "subscription"
     ROUND_TRIP = "round-trip"
     FRONTEND = "frontend"

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+from hotelmate_rt.emitters.deadletter import pid_alive
+
 __all__ = [
     "NODE_MODULES_ENV",
     "SoketiError",
@@ -99,21 +101,6 @@ def npm_install(root: Path | None = None, timeout: float = 600.0) -> None:
         raise SoketiError(f"`{' '.join(cmd)}` failed in {cwd}: {exc}") from exc
 
 
-def _pid_alive(pid: int) -> bool:
-    """Return True if a process with this pid exists (and is not a zombie)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
 def stop_pid(pid: int, timeout: float = 10.0) -> None:
     """Terminate the process group led by ``pid`` (SIGTERM, then SIGKILL after ``timeout``)."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
@@ -123,7 +110,7 @@ def stop_pid(pid: int, timeout: float = 10.0) -> None:
             return
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if not _pid_alive(pid):
+            if not pid_alive(pid):
                 return
             time.sleep(0.05)
     raise SoketiError(f"soketi (pid {pid}) did not exit after SIGKILL")

@@ -186,6 +186,27 @@ def test_emit_sent_and_replay(cli: CliRunner, server: ScriptedPusherServer, tmp_
     assert {"sent": sent, "replay": normalise(replayed, tmp_path)} == snapshot
 
 
+def test_replay_text_of_a_database_and_of_a_stranded_file(snapshot: SnapshotAssertion) -> None:
+    """`replay --database` names rows still dead by outbox id; a file replay names the claim it
+    picked up and the lines it set aside."""
+    from hotelmate_rt.cli.reporters.replay import REPORTER as REPLAY
+    from hotelmate_rt.emitters import ReplayReport
+    from hotelmate_rt.emitters.deadletter import BadLine
+
+    dead = DeadEvent("booking_updated", ["private-booking-BK-2025-0002"], "{}", "HTTP 503", 503,
+                     3, {"booking_id": "BK-2025-0002"}, ref="outbox:7")
+    database = ReplayReport("database:default", resent=[dead], remaining=[dead])
+    stranded = ReplayReport("dead.jsonl", recovered=["dead.jsonl.replaying-4242"],
+                            rejected=[BadLine("dead.jsonl.replaying-4242", 3, "not a JSON object",
+                                              "[1]")])
+    out = {}
+    for name, report in (("database", database), ("stranded", stranded)):
+        buffer = io.StringIO()
+        REPLAY.renderers[Format.TEXT](report, Sink(buffer, to_file=True))
+        out[name] = buffer.getvalue()
+    assert out == snapshot
+
+
 def test_listen_text(contract: Contract, snapshot: SnapshotAssertion) -> None:
     """The listen/record stream for people: connection, subscriptions, verdicts, a summary."""
     stream = io.StringIO()

@@ -7,6 +7,7 @@ decorated function to the module its section names):
     http_api.py        http-api.credentials
     websocket.py       websocket.connect
     auth_endpoint.py   auth.reachable, auth.cors, auth.guest.*, auth.staff.*
+    webhook.py         webhook.endpoint (only with --webhook-url / HOTELMATE_RT_WEBHOOK_URL)
     subscriptions.py   subscription.<audience>.<channel>
     round_trip.py      round-trip (sent through the real Emitter)
     frontend.py        frontend.names (the scan's findings, env-file names)
@@ -32,6 +33,7 @@ from . import (  # noqa: F401  (each module declares its checks when imported)
     http_api,
     round_trip,
     subscriptions,
+    webhook,
     websocket,
 )
 from .context import DIAGNOSTIC_BOOKING, DOCTOR, DoctorContext, DoctorOptions

@@ -2,8 +2,10 @@
 
 The checks, one module per question (adding a check = adding one decorated function):
 
-    booking.py   booking.channels, booking.occupied (HTTP API), booking.token (auth endpoint)
-    sent.py      sent.dead-letter, sent.log
+    booking.py   booking.channels, booking.history (webhooks in the app's database),
+                 booking.occupied (HTTP API), booking.token (auth endpoint)
+    sent.py      sent.dead-letter (file and stranded replay claims), sent.outbox (the app's
+                 database), sent.log
     watch.py     watch (listen as guest and staff while someone performs the action)
 
 Each check may offer a verdict sentence (`ctx.say(priority, sentence)`); the lowest priority

@@ -1,4 +1,4 @@
-"""Triage checks of the booking: its guest page's channels, who is on them, the guest token."""
+"""Triage checks of the booking: its guest page's channels, who was and is on them, the token."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 from hotelmate_rt.oncall.authcheck import post_auth
-from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped
+from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped, warned
 from hotelmate_rt.oncall.model import Section
 
 from .context import TRIAGE, TriageContext, when
@@ -39,6 +39,49 @@ def channels(ctx: TriageContext) -> Outcome | None:
     return skipped("some channels could not be named: " + "; ".join(ctx.unnamed),
                    next_action="pass --hotel and --room to check them too",
                    code="missing-parameter")
+
+
+@TRIAGE.check("booking.history", Section.BOOKING,
+              "Subscription history of the guest's channels (webhooks)", only_if=("database",),
+              needs=("app-database",))
+def history(ctx: TriageContext) -> Outcome:
+    """Say since when the guest's booking channel has (had no) subscriber, from stored webhooks.
+
+    Declared before `booking.occupied`: when both find the page gone, the verdict is this
+    sentence, which also says since when.
+    """
+    from django.db import DatabaseError
+
+    from hotelmate_rt.django.history import channel_history
+
+    try:
+        histories = {cid: channel_history(name, using=ctx.options.database,
+                                          label=f"The guest's {cid} channel {name}")
+                     for name, cid in ctx.guest_channels}
+    except DatabaseError as exc:
+        return skipped(f"skipped: the webhook table cannot be read ({exc})",
+                       next_action="run `python manage.py migrate hotelmate_rt`")
+    main = histories.get("guest-booking") or next(iter(histories.values()), None)
+    if main is None:
+        return skipped("skipped: no guest channel could be named")
+    evidence = [h.sentence for h in histories.values()]
+    data = {"channels": [h.to_dict() for h in histories.values()]}
+    if main.occupied is None:
+        return warned(main.sentence, evidence=evidence, code="no-webhooks", data=data,
+                      next_action="point the server's webhooks at the backend's "
+                                  "/pusher/webhooks/ and check it with `hotelmate-rt doctor "
+                                  "--webhook-url`")
+    if main.occupied:
+        return passed(main.sentence, evidence=evidence, data=data)
+    action = "ask the guest to reload the booking page; if it stays empty, check the page " \
+             "subscribes to this exact channel"
+    if main.tentative:
+        ctx.say(6, main.sentence)
+        return warned(main.sentence, evidence=evidence, next_action=action, code="vacated",
+                      data=data)
+    ctx.say(3, main.sentence)
+    return failed(main.sentence, evidence=evidence, next_action=action, code="vacated",
+                  data=data)
 
 
 @TRIAGE.check("booking.occupied", Section.BOOKING, "Is the guest page connected?",
