@@ -75,8 +75,9 @@ import websocket
 
 from hotelmate_rt.errors import HotelmateRtError, ProbeError
 
-from .auth import Authorizer, Redactor, meaning_of
-from .events import Gap, ProbeEvent, PusherError, StateChanged, Subscribed, SubscriptionFailed
+from .auth import Authorizer, Redactor
+from .events import FrameProblem, Gap, ProbeEvent, PusherError, StateChanged, SubscriptionFailed
+from .subscriptions import Subscriptions
 
 if TYPE_CHECKING:
     from hotelmate_rt.settings import PusherSettings
@@ -86,6 +87,11 @@ __all__ = ["Connection", "ConnectionOptions", "RawEvent", "ServerAddress", "clos
 PROTOCOL = 7
 CLIENT_NAME = "hotelmate-rt-probe"
 _INTERNAL = ("pusher:", "pusher_internal:")
+_CHANNEL_PROTOCOL = frozenset({"pusher_internal:subscription_succeeded", "pusher:subscription_error",
+                               "pusher:error", "pusher_internal:member_added",
+                               "pusher_internal:member_removed", "pusher:cache_miss",
+                               "pusher_internal:subscription_count", "pusher:subscription_count"})
+_CONNECTION_PROTOCOL = frozenset({"pusher:signin_success"})
 _PYSHER_LOG = logging.getLogger("hotelmate_rt.probes.pysher")
 _PYSHER_LOG.addHandler(logging.NullHandler())
 _PYSHER_LOG.setLevel(logging.WARNING)  # pysher logs every frame it sends at INFO (signatures too)
@@ -130,6 +136,12 @@ class ServerAddress:
         return cls(key or settings.key, settings.ws_host, settings.ws_port, settings.ssl)
 
     @classmethod
+    def nodes_from_settings(cls, settings: PusherSettings, key: str | None = None
+                            ) -> list[ServerAddress]:
+        """Return the address of every node of the settings (or of the one server)."""
+        return [cls.from_settings(node, key) for node in settings.node_settings()]
+
+    @classmethod
     def for_cluster(cls, key: str, cluster: str) -> ServerAddress:
         """Return the hosted Pusher Channels address of a cluster (TLS on 443)."""
         return cls(key, f"ws-{cluster}.pusher.com", 443, True)
@@ -154,6 +166,7 @@ class ConnectionOptions:
     backoff_max: float = 10.0
     give_up_after: float = 300.0
     tick: float = 0.5
+    auth_concurrency: int = 16
 
 
 def close_code_policy(code: int | None) -> str:
@@ -228,24 +241,24 @@ class _App(websocket.WebSocketApp):
         return super().create_dispatcher(ping_timeout, dispatcher, True, handleDisconnect)
 
 
-@dataclass(slots=True)
-class _Channel:
-    """One channel the connection keeps subscribed."""
-
-    name: str
-    channel_id: str | None
-    subscribed: bool = False
-
-
 class Connection(pysher.connection.Connection):
-    """pysher's connection thread, fixed: keeps `channels` subscribed and reports on `queue`."""
+    """pysher's connection thread, fixed: keeps `channels` subscribed and reports on `queue`.
 
-    def __init__(self, server: ServerAddress, channels: Sequence[tuple[str, str | None]],
+    Given several servers (the nodes of a cluster), it connects to the first that answers and,
+    when its node is lost, fails over to the next one (then round the list with backoff).
+    """
+
+    def __init__(self, server: ServerAddress | Sequence[ServerAddress],
+                 channels: Sequence[tuple[str, str | None]],
                  authorizer: Authorizer | None = None,
                  options: ConnectionOptions | None = None,
                  redactor: Redactor | None = None) -> None:
         """Describe the connection; nothing happens until `start()`."""
         options = options or ConnectionOptions()
+        servers = [server] if isinstance(server, ServerAddress) else list(server)
+        if not servers:
+            raise ProbeError("no server to connect to")
+        server = servers[0]
         super().__init__(self._channel_event, server.url,
                          reconnect_handler=self._subscribe_all, daemon=True,
                          reconnect_interval=options.backoff_initial,
@@ -253,6 +266,7 @@ class Connection(pysher.connection.Connection):
                                         "skip_utf8_validation": True, "reconnect": 0})
         self.name = "hotelmate-rt-probe"
         self.logger = _PYSHER_LOG
+        self.servers = servers
         self.server = server
         self.options = options
         self.authorizer = authorizer
@@ -266,11 +280,13 @@ class Connection(pysher.connection.Connection):
         self.connection_timeout = options.connect_timeout
         self.reconnects = 0
         self.frames = 0
-        self._channels = [_Channel(name, cid) for name, cid in channels]
         self._halt = threading.Event()
+        self.subscriptions = Subscriptions(
+            channels, authorizer, send=self.send_event, put=self._put, stop=self._stop_with,
+            redactor=self.redact, halt=self._halt, concurrency=options.auth_concurrency,
+            subscribe_timeout=options.subscribe_timeout, backoff_initial=options.backoff_initial,
+            backoff_max=options.backoff_max, give_up_after=options.give_up_after)
         self._last_rx = time.monotonic()
-        self._pending: set[str] = set()
-        self._subscribe_timer: Any = None
         self._established = False
         self._fatal: HotelmateRtError | None = None
         self._lost_reason = ""
@@ -291,6 +307,7 @@ class Connection(pysher.connection.Connection):
     def close(self, timeout: float = 5.0) -> None:
         """Stop reading, close the socket and wait (bounded) for the thread to end."""
         self.disconnect(timeout)
+        self.subscriptions.close()
 
     @property
     def alive(self) -> bool:
@@ -318,36 +335,38 @@ class Connection(pysher.connection.Connection):
         """Run connection attempts back to back until closed, given up or stopped by a code."""
         if not self.timeout_scheduler_thread.is_alive():
             self.timeout_scheduler_thread.start()
+        end: Fatal | Finished = Finished("closed")
         try:
             self._attempts()
         except HotelmateRtError as exc:
-            self._set_state("stopped", reason=str(exc))
-            self._put(Fatal(exc))
-            return
+            end = Fatal(exc)
         except Exception as exc:  # an unexpected bug must end the stream, not hang it
-            error = ProbeError(f"probe connection failed unexpectedly: "
-                               f"{type(exc).__name__}: {self.redact(str(exc))}")
-            self._set_state("stopped", reason=str(error))
-            self._put(Fatal(error))
-            return
+            end = Fatal(ProbeError(f"probe connection failed unexpectedly: "
+                                   f"{type(exc).__name__}: {self.redact(str(exc))}"))
         finally:
             self._halt.set()
-            self._cancel(self._subscribe_timer)
             self._stop_timers()
-        self._set_state("stopped", reason="closed")
-        self._put(Finished("closed"))
+            self.subscriptions.close()
+        self._end_open_gap()
+        self._set_state("stopped", reason=str(end.error) if isinstance(end, Fatal) else "closed")
+        self._put(end)
 
     def _attempts(self) -> None:
-        """Connect, read until lost, classify the loss, back off or reconnect now, repeat."""
+        """Connect, read until lost, classify the loss, back off or reconnect now, repeat.
+
+        A first connection tries every server once before giving up; after a loss the next
+        attempt goes to the next server at once (failover), then round the list with backoff.
+        """
         options = self.options
         first = True
         lost_mono = 0.0
         delay = 0.0
+        tried: list[str] = []
         while not self.disconnect_called:
             if not first:
                 if time.monotonic() - lost_mono > options.give_up_after:
                     raise ProbeError(
-                        f"gave up reconnecting to {self.server.host}:{self.server.port} after "
+                        f"gave up reconnecting to {self._where()} after "
                         f"{options.give_up_after:g} s ({self._gap_reason})")
                 if delay > 0:
                     self._set_state("reconnecting",
@@ -361,9 +380,13 @@ class Connection(pysher.connection.Connection):
                 return
             if not self._established:
                 if first:
-                    raise ProbeError(f"cannot connect to {self.server.url.split('?')[0]}: "
-                                     f"{reason}")
-                delay = self._next_delay(delay)
+                    tried.append(f"{self.server.url.split('?')[0]}: {reason}")
+                    if len(tried) < len(self.servers):
+                        self._next_server()
+                        continue
+                    raise ProbeError("cannot connect to " + "; ".join(tried))
+                failed_over = self._next_server()
+                delay = 0.0 if failed_over and delay == 0.0 else self._next_delay(delay)
                 continue
             if self._gap_start is None:  # a loss while resubscribing extends the open gap
                 self._gap_start, self._gap_reason = time.time(), reason
@@ -372,16 +395,43 @@ class Connection(pysher.connection.Connection):
             self._set_state("disconnected", code=code, reason=reason)
             first = False
             requested, self._requested_delay = self._requested_delay, None
+            failed_over = self._next_server() if requested is None else False
             if requested is not None:
                 delay = max(0.0, requested)
+            elif failed_over or close_code_policy(code) == "now":
+                delay = 0.0
             else:
-                delay = 0.0 if close_code_policy(code) == "now" else options.backoff_initial
+                delay = options.backoff_initial
             if delay == 0.0:  # a 'now' reconnect is attempted at once; later attempts back off
-                self._set_state("reconnecting", reason=f"now after {reason}")
+                where = f" to {self.server.host}:{self.server.port}" if failed_over else ""
+                self._set_state("reconnecting", reason=f"now{where} after {reason}")
+
+    def _next_server(self) -> bool:
+        """Move to the next server of the list; tell whether there is another one."""
+        if len(self.servers) < 2:
+            return False
+        index = (self.servers.index(self.server) + 1) % len(self.servers)
+        self.server = self.servers[index]
+        self.url = self.server.url
+        return True
+
+    def _where(self) -> str:
+        """Name the server(s) this connection uses."""
+        return ", ".join(f"{s.host}:{s.port}" for s in self.servers)
+
+    def _end_open_gap(self) -> None:
+        """Report a gap still open when the session ends: the probe was blind until now."""
+        if self._gap_start is not None:
+            self._put(Gap(disconnected_at=self._gap_start, reconnected_at=time.time(),
+                          reason=self._gap_reason, recovered=False,
+                          channels=tuple(self.subscriptions.channels)))
+            self._gap_start = None
 
     def _run_once(self) -> str:
         """Open one socket and run pysher's WebSocketApp loop on it; return why it ended."""
-        self._set_state("connecting")
+        self._set_state("connecting", reason=f"{self.server.host}:{self.server.port}"
+                        if len(self.servers) > 1 else "")
+        self.subscriptions.invalidate()
         self._last_rx = time.monotonic()  # a pong check left over from the last socket passes
         self._established = False
         self._lost_reason = ""
@@ -460,6 +510,8 @@ class Connection(pysher.connection.Connection):
         while not self._halt.is_set():
             try:
                 delay = self.timeout_scheduler.run(blocking=False)
+                if self._established and self.subscriptions.waiting:
+                    self.subscriptions.expire(time.monotonic())
             except Exception as exc:  # a timer callback bug must stop the probe, not hide
                 self._stop_with(ProbeError(f"probe timer failed unexpectedly: "
                                            f"{type(exc).__name__}: {self.redact(str(exc))}"))
@@ -480,37 +532,64 @@ class Connection(pysher.connection.Connection):
     # -- WebSocketApp callbacks ------------------------------------------------------------
 
     def _on_message(self, *args: Any) -> None:
-        """Queue every channel frame; report malformed ones; bound callbacks get the rest."""
+        """Queue every channel event; report malformed or unexpected frames and go on."""
         message = args[-1]
         self._last_rx = time.monotonic()
         self.frames += 1
         try:  # str in, so json skips its byte-encoding sniffing; bad UTF-8 is a ValueError too
             params = json.loads(message.decode() if type(message) is bytes else message)
+        except RecursionError:
+            self._problem("too-deep", "server sent a frame nested too deeply to decode "
+                          f"({len(message)} bytes)")
+            return
         except ValueError:
-            self._put(PusherError(code=None, message="server sent a frame that is not JSON: "
-                                  f"{message[:80]!r}"))
+            self._problem("not-json", f"server sent a frame that is not JSON: {message[:80]!r}")
             return
         if type(params) is not dict:
-            self._put(PusherError(code=None, message="server sent a frame that is not a JSON "
-                                  f"object: {str(params)[:80]!r}"))
+            self._problem("not-object", "server sent a frame that is not a JSON object: "
+                          f"{_preview(params)}")
             return
         event = params.get("event")
         channel = params.get("channel")
-        name = event if type(event) is str else str(event)
-        if channel is not None and not name.startswith(_INTERNAL):
-            self.queue.put(RawEvent(channel, name, params.get("data"), time.time()))
+        if type(event) is not str:
+            self._problem("bad-event", f"server sent a frame whose event is not a string: "
+                          f"{_preview(event)}")
+            return
+        if channel is not None and type(channel) is not str:
+            self._problem("bad-channel", f"server sent {event!r} with a channel that is not a "
+                          f"string: {_preview(channel)}", event=event)
+            return
+        if channel is not None and not event.startswith(_INTERNAL):
+            if not self.subscriptions.is_ours(channel):
+                self._problem("unsubscribed-channel", f"server sent {event!r} on {channel!r}, "
+                              "a channel this probe did not subscribe to", channel, event)
+                return
+            self.queue.put(RawEvent(channel, event, params.get("data"), time.time()))
             return
         try:
             if channel is None:
-                for func, cb_args, cb_kwargs in self.event_callbacks.get(name, ()):
+                callbacks = self.event_callbacks.get(event, ())
+                for func, cb_args, cb_kwargs in callbacks:
                     func(params.get("data"), *cb_args, **cb_kwargs)
+                if not callbacks and event not in _CONNECTION_PROTOCOL:
+                    self._problem("unknown-protocol-event", f"server sent {event!r}, which "
+                                  "this probe does not know (ignored)", event=event)
+            elif event in _CHANNEL_PROTOCOL:
+                self.event_handler(event, params.get("data"), channel)
             else:
-                self.event_handler(name, params.get("data"), str(channel))
+                self._problem("unknown-protocol-event", f"server sent {event!r} on {channel!r}, "
+                              "which this probe does not know (ignored)", channel, event)
         except HotelmateRtError as exc:
             self._stop_with(exc)
         except Exception as exc:  # an unexpected bug must end the stream, not hang it
             self._stop_with(ProbeError(f"probe connection failed unexpectedly: "
                                        f"{type(exc).__name__}: {self.redact(str(exc))}"))
+
+    def _problem(self, kind: str, message: str, channel: str | None = None,
+                 event: str | None = None) -> None:
+        """Report a frame the probe reports instead of judging."""
+        self._put(FrameProblem(kind=kind, message=self.redact(message), channel=channel,
+                               event=event))
 
     def _on_error(self, *args: Any) -> None:
         """Remember why the socket failed; a bug in a callback stops the probe."""
@@ -526,7 +605,6 @@ class Connection(pysher.connection.Connection):
     def _on_close(self, *args: Any) -> None:
         """Classify the close code: 4000-4099 stop, 4100-4199 back off, 4200-4299 now."""
         self._stop_timers()
-        self._cancel(self._subscribe_timer)
         if self.disconnect_called:
             return
         code = args[1] if len(args) >= 3 and isinstance(args[1], int) else None
@@ -564,62 +642,33 @@ class Connection(pysher.connection.Connection):
         self._set_state("connected", socket_id=self.socket_id,
                         activity_timeout=self.activity_timeout)
         self._start_timers()
-        self.reconnect_handler()
+        self.subscriptions.start(self.socket_id, resubscribing=self._gap_start is not None)
+        self._close_gap_if_settled()
 
     def _subscribe_all(self) -> None:
-        """Authorize every private channel with the current socket id, then subscribe."""
-        self._pending = {c.name for c in self._channels}
-        for channel in self._channels:
-            channel.subscribed = False
-            data: dict[str, Any] = {"channel": channel.name}
-            if channel.name.startswith(("private-", "presence-")):
-                if self.authorizer is None:
-                    raise ProbeError(
-                        f"{channel.name} is a private channel: pass --auth-endpoint URL with "
-                        "--token (or --sign-locally for a dev server)")
-                try:
-                    authorization = self.authorizer.authorize(self.socket_id or "", channel.name)
-                except ProbeError as exc:
-                    status = getattr(exc, "status", None)
-                    reason = str(getattr(exc, "reason", "") or "")
-                    meaning = meaning_of(status) if isinstance(status, int) and status != 200 \
-                        else str(exc)
-                    self._put(SubscriptionFailed(
-                        channel=channel.name, source="auth-endpoint", status=status,
-                        reason=reason, meaning=meaning))
-                    raise
-                data["auth"] = authorization.auth
-                if authorization.channel_data is not None:
-                    data["channel_data"] = authorization.channel_data
-            self.send_event("pusher:subscribe", data)
-        if self._pending:
-            self._cancel(self._subscribe_timer)
-            self._subscribe_timer = self.timeout_scheduler.enter(
-                self.options.subscribe_timeout, 4, self._subscribe_timed_out)
+        """pysher's reconnect handler: subscriptions start from `_connect_handler` instead."""
 
     def _channel_event(self, event: str, data: Any, channel: str) -> None:
         """Handle pusher_internal events of a channel (pysher's event_handler hook)."""
         if event == "pusher_internal:subscription_succeeded":
-            self._pending.discard(channel)
-            channel_id = None
-            for c in self._channels:
-                if c.name == channel:
-                    c.subscribed = True
-                    channel_id = c.channel_id
-            self._put(Subscribed(channel=channel, channel_id=channel_id,
-                                 resubscribed=self.reconnects > 0))
-            if not self._pending:
-                self._cancel(self._subscribe_timer)
-                if self._gap_start is not None:
-                    self._put(Gap(disconnected_at=self._gap_start, reconnected_at=time.time(),
-                                  reason=self._gap_reason,
-                                  channels=tuple(c.name for c in self._channels)))
-                    self._gap_start = None
+            if self.subscriptions.succeeded(channel):
+                self._close_gap_if_settled()
+            else:
+                self._problem("unsubscribed-channel", f"server confirmed a subscription to "
+                              f"{channel!r}, which this probe did not ask for", channel, event)
         elif event == "pusher:subscription_error":
             self._on_subscription_error(channel, _decode(data))
         elif event == "pusher:error":
             self._pusher_error_handler(data, channel)
-        # presence member events need nothing more than the activity mark.
+        # presence member events and subscription counts need nothing more than the activity mark.
+
+    def _close_gap_if_settled(self) -> None:
+        """Report the gap once every channel is subscribed again (or refused)."""
+        if self._gap_start is not None and self.subscriptions.settled:
+            self._put(Gap(disconnected_at=self._gap_start, reconnected_at=time.time(),
+                          reason=self._gap_reason,
+                          channels=tuple(self.subscriptions.channels)))
+            self._gap_start = None
 
     def _pusher_error_handler(self, data: Any, channel: str | None = None) -> None:
         """Report a pusher:error and classify its code (never disconnects from this thread)."""
@@ -638,7 +687,7 @@ class Connection(pysher.connection.Connection):
             self._stop_with(ProbeError(stop_message(code, text)))
 
     def _on_subscription_error(self, channel: str, data: dict[str, Any]) -> None:
-        """Report a refused subscription and stop: the channel cannot be listened to."""
+        """Report a refused subscription; the other channels go on."""
         status = data.get("status")
         error = str(data.get("error") or data.get("message") or data.get("type") or "refused")
         kind = str(data.get("type") or "")
@@ -648,11 +697,13 @@ class Connection(pysher.connection.Connection):
                        "socket id")
         else:
             meaning = "the server refused the subscription"
-        self._put(SubscriptionFailed(channel=channel, source="server",
+        failure = SubscriptionFailed(channel=channel, source="server",
                                      status=status if isinstance(status, int) else None,
-                                     reason=self.redact(error), meaning=meaning))
-        raise ProbeError(f"subscription to {channel} refused by the server "
-                         f"({kind or 'error'} {status}: {self.redact(error)}); {meaning}")
+                                     reason=self.redact(error), meaning=meaning)
+        self.subscriptions.refused(channel, failure, ProbeError(
+            f"subscription to {channel} refused by the server "
+            f"({kind or 'error'} {status}: {self.redact(error)}); {meaning}"))
+        self._close_gap_if_settled()
 
     # -- timers (pysher's sched timers, activity-aware) ------------------------------------
 
@@ -700,14 +751,6 @@ class Connection(pysher.connection.Connection):
             with contextlib.suppress(ValueError):
                 self.timeout_scheduler.cancel(event)
 
-    def _subscribe_timed_out(self) -> None:
-        """Stop when the server did not confirm every subscription in time."""
-        if self._pending:
-            names = ", ".join(sorted(self._pending))
-            self._stop_with(ProbeError(
-                f"the server did not answer the subscription to {names} within "
-                f"{self.options.subscribe_timeout:g} s"))
-
     def _describe_error(self, exc: BaseException) -> str:
         """Phrase a socket error in one short redacted sentence."""
         if isinstance(exc, ConnectionRefusedError):
@@ -716,11 +759,20 @@ class Connection(pysher.connection.Connection):
         return self.redact(text)
 
 
+def _preview(value: Any) -> str:
+    """Show a value in at most 80 characters (a frame part that is not what it should be)."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _decode(data: Any) -> dict[str, Any]:
     """Decode a frame's `data` (a JSON string or already an object) into a dict."""
     if isinstance(data, str | bytes):
         try:
             data = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
     return data if isinstance(data, dict) else {}
