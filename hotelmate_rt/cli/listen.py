@@ -102,7 +102,7 @@ class SessionArgs:
     until: str | None
     timeout: float | None
     auth_timeout: float
-    nodes: list[str]
+    nodes: tuple[str, ...] = ()
     show_data: bool = False
 
 
@@ -127,16 +127,17 @@ def _lines(path: str, what: str) -> list[str]:
     return values
 
 
-def _expand(values: list[str] | None, flag: str) -> list[str]:
+def _expand(values: str | list[str] | None, flag: str) -> list[str]:
     """Turn repeated flag values into a list, reading `@FILE` values from their file."""
     out: list[str] = []
-    for value in values or []:
+    for value in [values] if isinstance(values, str) else values or []:
         out.extend(_lines(value[1:], flag) if value.startswith("@") else [value.strip()])
     return out
 
 
-def _params(booking: list[str] | None, hotel: list[str] | None, room: list[str] | None,
-            conversation: list[str] | None, extra: list[str] | None) -> dict[str, list[str]]:
+def _params(booking: str | list[str] | None, hotel: str | list[str] | None,
+            room: str | list[str] | None, conversation: str | list[str] | None,
+            extra: list[str] | None) -> dict[str, list[str]]:
     """Collect channel parameters (several values each) from the named flags and --param."""
     params: dict[str, list[str]] = {}
     for name, values in (("booking_id", booking), ("hotel_slug", hotel), ("room_number", room),
@@ -184,7 +185,7 @@ def listen_command(
     args = SessionArgs(audience, token, _params(booking, hotel, room, conversation, param),
                        _channels(channel, channels_from), auth_endpoint, sign_locally, secret,
                        key, host, port, tls, cluster, target, count, until, timeout,
-                       auth_timeout, list(node or []), show_data)
+                       auth_timeout, tuple(node or ()), show_data)
     fmt = choose_format(output_format, as_json, STREAM_FORMATS)
     raise typer.Exit(int(run_session(args, fmt, contract_path, out=None)))
 
@@ -210,20 +211,24 @@ def record_command(
     args = SessionArgs(audience, token, _params(booking, hotel, room, conversation, param),
                        _channels(channel, channels_from), auth_endpoint, sign_locally, secret,
                        key, host, port, tls, cluster, target, count, until, timeout,
-                       auth_timeout, list(node or []), show_data)
+                       auth_timeout, tuple(node or ()), show_data)
     fmt = choose_format(output_format, as_json, STREAM_FORMATS)
     raise typer.Exit(int(run_session(args, fmt, contract_path, out=out)))
 
 
 def check_command(
     recording: str = typer.Argument(..., help="JSONL recording to judge ('-' for stdin)."),
-    target: str | None = TARGET_OPTION, output_format: str = FORMAT_OPTION,
+    target: str | None = TARGET_OPTION,
+    allow_empty: bool = typer.Option(False, "--allow-empty",
+                                     help="Accept a recording with no event (exit 0)."),
+    output_format: str = FORMAT_OPTION,
     as_json: bool = JsonOption, contract_path: Path | None = ContractOption,
 ) -> None:
-    """Judge a recording offline: every line with a channel, an event and data.
+    """Judge a recording offline in one pass: every line with a channel, an event and data.
 
-    Exit 0 when every event conforms, 1 on any violation, 2 when the file cannot be read or
-    has unreadable lines.
+    Exit 0 when every event conforms; 1 on any violation, on a recording with no event (unless
+    --allow-empty) and on one whose session reported a refused channel, a gap, a malformed frame
+    or an error; 2 when the file cannot be read or has unreadable lines.
     """
     from hotelmate_rt.errors import HotelmateRtError
     from hotelmate_rt.probes import check_recording
@@ -232,12 +237,15 @@ def check_command(
 
     fmt = choose_format(output_format, as_json, REPORTER.formats)
     contract = load(contract_path, json_errors=fmt is Format.NDJSON)
+    renderer = REPORTER.open(fmt)
+    show = renderer.show if fmt is Format.NDJSON else None
     try:
-        result = check_recording(contract, recording, target)
+        result = check_recording(contract, recording, target, allow_empty=allow_empty,
+                                 on_item=show)
     except HotelmateRtError as exc:
         _error(str(exc), fmt)
-    REPORTER.write(result, fmt)
-    if result.unreadable:
+    renderer.end(result)
+    if result.unreadable_count:
         raise typer.Exit(int(ExitCode.USAGE))
     raise typer.Exit(int(ExitCode.OK if result.ok else ExitCode.FINDINGS))
 
@@ -262,7 +270,7 @@ def probe_settings(args: SessionArgs) -> ProbeSettings:
 
     pusher = load_settings(overrides=flag_overrides(
         key=args.key, secret=args.secret, host=args.host, port=args.port, cluster=args.cluster,
-        tls=args.tls, nodes=args.nodes))
+        tls=args.tls, nodes=list(args.nodes)))
     return ProbeSettings(pusher=pusher, audience=args.audience, token=args.token,
                          params=args.params, channels=args.channels,
                          auth_endpoint=args.auth_endpoint, sign_locally=args.sign_locally,
@@ -339,11 +347,10 @@ def _never_listened(probe: Probe) -> str:
     summary = probe.summary
     stopped = summary.stopped or "stopped"
     where = ", ".join(f"{s.host}:{s.port}" for s in probe.connection.servers)
+    last = f"; last problem: {summary.last_failure}" if summary.last_failure else ""
     if not summary.connected:
-        return f"never connected to {where} ({stopped}); nothing was listened to"
-    refused = f"; refused: {', '.join(sorted(summary.refused)[:3])}" if summary.refused else ""
-    return f"no channel was subscribed on {where} ({stopped}){refused}; nothing was " \
-           "listened to"
+        return f"never connected to {where} ({stopped}){last}; nothing was listened to"
+    return f"no channel was subscribed on {where} ({stopped}){last}; nothing was listened to"
 
 
 def _error(message: str, fmt: Format, status: int | None = None) -> Any:

@@ -244,11 +244,14 @@ class Note(ProbeEvent):
     type: ClassVar[str] = "note"
     message: str
     channel_id: str | None = None
+    kind: str = "info"
+    """"info", "skipped" (a channel left out of the plan) or "auth-retry" (auth will be retried)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the note as one NDJSON object."""
         out = ProbeEvent.to_dict(self)
         out["message"] = self.message
+        out["kind"] = self.kind
         if self.channel_id:
             out["channel_id"] = self.channel_id
         return out

@@ -72,6 +72,7 @@ class ProbeSummary:
     frame_problems: Counter[str] = field(default_factory=Counter)
     per_channel: Counter[str] = field(default_factory=Counter)
     connected: bool = False
+    last_failure: str = ""
     pusher_errors: int = 0
     until: str | None = None
     until_seen: bool = False
@@ -180,7 +181,7 @@ class Probe:
         deadline = time.monotonic() + stop.timeout if stop.timeout is not None else None
         for channel_id, missing in self.plan.skipped:
             yield Note(message=f"not subscribing to {channel_id}: it needs "
-                               f"{', '.join(missing)}", channel_id=channel_id)
+                               f"{', '.join(missing)}", channel_id=channel_id, kind="skipped")
         self.connection.start()
         get = self.connection.queue.get
         seq = 0
@@ -229,8 +230,13 @@ class Probe:
                     summary.gaps.append(item)
                 elif isinstance(item, SubscriptionFailed):
                     summary.refused[item.channel] = item.reason or item.meaning
+                    summary.last_failure = f"{item.channel}: {item.reason or item.meaning}"
                 elif isinstance(item, FrameProblem):
                     summary.frame_problems[item.kind] += 1
+                elif isinstance(item, Note) and item.kind == "auth-retry":
+                    summary.last_failure = item.message
+                elif isinstance(item, StateChanged) and item.state == "reconnecting":
+                    summary.last_failure = item.reason
                 elif item.type == "pusher-error":
                     summary.pusher_errors += 1
                 yield item

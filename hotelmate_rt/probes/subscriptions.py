@@ -243,8 +243,8 @@ class Subscriptions:
                     for channel, error in retry:
                         self._auth_refused(channel, error, gave_up=True)
                     return
-                self._put(Note(message=f"authorizing {len(todo)} channel(s) failed ({first}); "
-                                       f"retrying in {delay:.1f} s"))
+                self._put(Note(message=f"retrying in {delay:.1f} s the authorization of "
+                                       f"{len(todo)} channel(s): {first}", kind="auth-retry"))
                 if self._halt.wait(delay):
                     return
                 delay = min(self.backoff_max, delay * 2)

@@ -29,7 +29,6 @@ from hotelmate_rt.probes import (
     Judged,
     Probe,
     ProbeEvent,
-    PusherError,
     ServerAddress,
     StateChanged,
     Subscribed,
