@@ -153,7 +153,20 @@ class TextRenderer:
         self.console.print(text, highlight=False)
 
     def _flush_held(self) -> None:
-        """Print what was folded: events per template, subscriptions and refusals per template."""
+        """Print what was folded: subscriptions and refusals, then events, per template."""
+        self._flush_channels()
+        if self._held_events:
+            parts = []
+            for template, kinds in sorted(self._held.items(), key=lambda i: -sum(i[1].values())):
+                counts = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+                parts.append(f"{escape(template)} {sum(kinds.values())} ({counts})")
+            self._print(f"[dim]… {self._held_events} more event(s) in the last second:[/] "
+                        + "; ".join(parts))
+            self._held.clear()
+            self._held_events = 0
+
+    def _flush_channels(self) -> None:
+        """Print the subscriptions and refusals folded so far, per template."""
         if self._subscribed:
             again = " again" if self._again else ""
             self._print(f"[cyan]subscribed{again}[/] {len(self._subscribed)} channel(s): "
@@ -165,15 +178,6 @@ class TextRenderer:
                         f"{f' (status {status})' if status is not None else ''}: "
                         f"{escape(reason)} [dim]({shown})[/]")
         self._refused.clear()
-        if self._held_events:
-            parts = []
-            for template, kinds in sorted(self._held.items(), key=lambda i: -sum(i[1].values())):
-                counts = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
-                parts.append(f"{escape(template)} {sum(kinds.values())} ({counts})")
-            self._print(f"[dim]… {self._held_events} more event(s) in the last second:[/] "
-                        + "; ".join(parts))
-            self._held.clear()
-            self._held_events = 0
 
     def show(self, event: ProbeEvent) -> None:
         """Print one event line (or fold it into the per-second aggregate)."""
@@ -194,6 +198,7 @@ class TextRenderer:
                     held[kind.value] += 1
                 return
             self._lines += 1
+            self._flush_channels()
             self._print(verdict_line(event.verdict, event.at))
             for line in finding_lines(event.verdict):
                 self._print(line)
@@ -210,6 +215,7 @@ class TextRenderer:
             key = (event.source, event.status, event.reason or event.meaning)
             self._refused.setdefault(key, []).append(event.channel)
             return
+        self._flush_channels()
         self._print(describe(event))
 
     def end(self, summary: ProbeSummary, recording: str | None) -> None:
