@@ -63,6 +63,7 @@ class Section(enum.StrEnum):
     AUTH = "auth-endpoint"
     SUBSCRIPTION = "subscription"
     ROUND_TRIP = "round-trip"
+    CLUSTER = "cluster"
     FRONTEND = "frontend"
     BOOKING = "booking"
     SENT = "sent"

@@ -9,6 +9,7 @@ decorated function to the module its section names):
     auth_endpoint.py   auth.reachable, auth.cors, auth.guest.*, auth.staff.*
     subscriptions.py   subscription.<audience>.<channel>
     round_trip.py      round-trip (sent through the real Emitter)
+    cluster.py         cluster.node.HOST:PORT, cluster.round-trip (with --node, two or more)
     frontend.py        frontend.names (the scan's findings, env-file names)
 
 `facts.py` holds the facts checks need, `advice.py` the next action for each named failure,
@@ -26,6 +27,7 @@ from hotelmate_rt.oncall.model import Check, DoctorReport
 
 from . import (  # noqa: F401  (each module declares its checks when imported)
     auth_endpoint,
+    cluster,
     configuration,
     facts,
     frontend,
