@@ -13,7 +13,8 @@ mistakes from what it sees:
   nothing sent to them reaches it, and it counts only its own subscribers;
 - a node that cannot reach Redis: soketi (1.6) answers `GET /` and then exits at the first
   client or cross-node request (an unhandled `MaxRetriesPerRequestError`): the node answered
-  before the round trip and is gone after it.
+  `GET /` before it was asked for channel information (or used by the round trip) and is gone
+  after.
 """
 
 from __future__ import annotations
@@ -53,6 +54,18 @@ def cluster(ctx: DoctorContext) -> str | None:
     return None if len(ctx.settings.nodes) >= 2 else "fewer than two --node given"
 
 
+def _alive(node: PusherSettings, timeout: float) -> bool:
+    """Tell whether the node's HTTP server answers `GET /` (soketi says OK)."""
+    import httpx
+
+    try:
+        with httpx.Client(timeout=httpx.Timeout(timeout), trust_env=False,
+                          verify=True) as client:
+            return client.get(f"{node.api_url}/").status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
 def _answers(node: PusherSettings, timeout: float) -> str | None:
     """Ask a node's HTTP API about the diagnostic channel; return the failure kind or None."""
     from hotelmate_rt.oncall.httpapi import HttpApiError, channel_info
@@ -73,11 +86,19 @@ def nodes(ctx: DoctorContext) -> Iterator[Outcome]:
     for node in ctx.settings.node_settings():
         where = _name(node)
         title = f"Node {where} answers with app {node.app_id}"
+        alive = _alive(node, min(ctx.timeout(), 2.0))
         try:
             info = channel_info(node, f"private-booking-{DIAGNOSTIC_BOOKING}", ctx.timeout())
         except HttpApiError as exc:
-            evidence = [f"GET {node.api_url}/apps/{node.app_id}/channels/... : {exc}"]
-            if exc.kind.value in {"wrong-secret", "wrong-key", "wrong-app-id"}:
+            evidence = [f"GET {node.api_url}/: {'answered' if alive else 'no answer'}",
+                        f"GET {node.api_url}/apps/{node.app_id}/channels/... : {exc}"]
+            if alive and not _alive(node, min(ctx.timeout(), 2.0)):
+                yield with_id(failed(
+                    f"{where} answered, then went down when asked for channel information: "
+                    "its Redis is most likely unreachable", evidence=evidence,
+                    code="redis-unreachable", next_action=REDIS_ACTION.format(node=where)),
+                    f"cluster.node.{where}", title)
+            elif exc.kind.value in {"wrong-secret", "wrong-key", "wrong-app-id"}:
                 yield with_id(failed(
                     f"{where} has different app credentials: {exc}", evidence=evidence,
                     code="different-credentials",
