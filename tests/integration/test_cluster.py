@@ -46,7 +46,7 @@ def env_for(cluster: SoketiCluster, *nodes: SoketiServer) -> dict[str, str]:
 
 def trigger(node: SoketiServer, channel: str, event: str, data: Any) -> None:
     """Send one event through one node's HTTP API."""
-    pusher.Pusher(**node.pusher_kwargs()).trigger(channel, event, data)  # type: ignore[arg-type]
+    pusher.Pusher(**node.pusher_kwargs()).trigger(channel, event, data)
 
 
 class Consumer:
@@ -159,7 +159,7 @@ def test_triage_counts_the_guest_connected_to_another_node(soketi_cluster: Soket
     with Subscriber(b.ws_url) as page:
         page.subscribe(f"hotel-{HOTEL}")
         page.subscribe_with(f"private-booking-{BOOKING}", lambda channel, socket_id: {
-            "auth": pusher.Pusher(**b.pusher_kwargs()).authenticate(  # type: ignore[arg-type]
+            "auth": pusher.Pusher(**b.pusher_kwargs()).authenticate(
                 channel, socket_id)["auth"]})
         env = env_for(soketi_cluster, a)
         env["PUSHER_HOST"], env["PUSHER_PORT"] = a.host, str(a.port)

@@ -26,7 +26,7 @@ from hotelmate_rt.probes import (
     plan_subscriptions,
 )
 from hotelmate_rt.probes.connection import RawEvent
-from hotelmate_rt.probes.recording import MAX_PROBLEMS, CheckResult, check_lines
+from hotelmate_rt.probes.recording import MAX_PROBLEMS, CheckResult, Unreadable, check_lines
 from hotelmate_rt.settings import load_settings
 from tests.helpers import BOOKING, CHECKED_IN
 
@@ -225,6 +225,7 @@ def test_check_fails_an_empty_recording_or_a_session_that_went_wrong(
 def test_check_reports_a_line_nested_50000_deep(contract: Contract) -> None:
     """A line too deep to parse is unreadable (exit 2), not a traceback."""
     line = '{"channel": "hotel-hotel-paradise", "event": "offer-created", "data": ' + DEEP + "}"
-    (item,) = list(check_lines(contract, [line, json.dumps({"channel": 7, "event": "x",
-                                                            "data": 1})]))[:1]
-    assert item.problem == "nested too deeply to read"
+    items = list(check_lines(contract, [line, json.dumps({"channel": 7, "event": "x",
+                                                          "data": 1})]))
+    assert items == [Unreadable(1, "nested too deeply to read"),
+                     Unreadable(2, "needs a string 'event' and a 'channel' (or a 'channels' list)")]
