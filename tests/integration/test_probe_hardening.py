@@ -165,6 +165,6 @@ def test_one_refused_channel_is_reported_and_the_others_go_on(
         code, lines, stderr = listening.finish(timeout=WAIT)
     summary = _summary(lines)
     assert code == 1, stderr
+    refused = summary["refused"]
     assert summary["events"] == 1
-    assert summary["refused"] == {"private-booking-BK-2025-0003": "not allowed"} or \
-        list(summary["refused"]) == ["private-booking-BK-2025-0003"]  # type: ignore[call-overload]
+    assert isinstance(refused, dict) and list(refused) == ["private-booking-BK-2025-0003"]
