@@ -102,6 +102,13 @@ class RedisServer:
         counts = [int(part[1:]) for part in reply if part.startswith(b":")]
         return counts[0] if counts else 0
 
+    def detach(self) -> int:
+        """Leave the server running after this process exits and return its pid."""
+        if self._proc is None or self._proc.poll() is not None:
+            raise RedisError("redis-server is not running")
+        _RUNNING.discard(self)
+        return self._proc.pid
+
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and reap it."""
         proc, self._proc = self._proc, None
