@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from hotelmate_rt.contracts import Contract, Verdict
+from hotelmate_rt.contracts import Contract, Verdict, judge
 from hotelmate_rt.errors import ProbeError
 
 from .events import ProbeEvent
@@ -111,7 +111,7 @@ class CheckResult:
     source: str
     events: int = 0
     violations: int = 0
-    kinds: Counter[str] = field(default_factory=Counter)
+    finding_kinds: Counter[str] = field(default_factory=Counter)
     problems: dict[tuple[str, str, str, str | None], Problem] = field(default_factory=dict)
     other_problems: int = 0
     unreadable: list[Unreadable] = field(default_factory=list)
@@ -120,16 +120,19 @@ class CheckResult:
     session_counts: Counter[str] = field(default_factory=Counter)
     allow_empty: bool = False
 
+    @property
+    def kinds(self) -> Counter[str]:
+        """Events per verdict kind (conforms, and each finding kind)."""
+        conforms = self.events - self.violations
+        return Counter({"conforms": conforms} if conforms else {}) + self.finding_kinds
+
     def add(self, item: CheckItem) -> None:
         """Fold one result of `check_lines` into the totals."""
         if type(item) is CheckedRecord:
-            verdict = item.verdict
             self.events += 1
-            if not verdict.findings:
-                self.kinds["conforms"] += 1
-                return
-            self.violations += 1
-            self._problems(item.line, verdict)
+            if item.verdict.findings:
+                self.violations += 1
+                self._problems(item.line, item.verdict)
         elif type(item) is Unreadable:
             self.unreadable_count += 1
             if len(self.unreadable) < MAX_UNREADABLE:
@@ -144,7 +147,7 @@ class CheckResult:
         template = verdict.channel_id or NOT_IN_CONTRACT
         event = verdict.canonical_event or verdict.event
         for kind in verdict.kinds:
-            self.kinds[kind.value] += 1
+            self.finding_kinds[kind.value] += 1
         for finding in verdict.findings:
             key = (template, event, finding.kind.value, finding.path)
             problem = self.problems.get(key)
@@ -252,8 +255,11 @@ def check_lines(contract: Contract, lines: Iterable[str] | IO[str], source: str 
         event = record.get("event")
         channel = record.get("channel")
         if type(channel) is str and type(event) is str and "data" in record:  # the usual line
-            yield CheckedRecord(number, judge_event(contract, channel, event, record["data"],
-                                                    target))
+            try:
+                verdict = judge(contract, channel, event, record["data"], target)
+            except RecursionError:
+                verdict = judge_event(contract, channel, event, record["data"], target)
+            yield CheckedRecord(number, verdict)
             continue
         yield from _other_shapes(number, record, contract, target)
 
