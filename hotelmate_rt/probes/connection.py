@@ -12,16 +12,19 @@ private channels are authorized through `probes/auth.py` (httpx, bounded).
 It overrides exactly what pysher gets wrong for a probe:
 
 - `_on_message`: pysher dispatches only events someone bound by name and raises on a frame that
-  is not JSON. Here every channel frame goes to `queue` as a `RawEvent`; a malformed frame is
-  reported as a `PusherError` and the loop goes on; connection-level events still go to the
-  bound callbacks. pysher also restarts every timer on every frame (a scheduler cancel and two
+  is not JSON. Here every frame of a subscribed channel goes to `queue` as a `RawEvent`; a frame
+  that is not JSON (or too deep to decode), whose channel or event is not a string, that comes on
+  a channel the probe never subscribed to, or that names an unknown `pusher:*` /
+  `pusher_internal:*` event is reported as a `FrameProblem` and the loop goes on;
+  connection-level events still go to the bound callbacks. pysher also restarts every timer on every frame (a scheduler cancel and two
   inserts per event); here a frame only stamps `_last_rx` and the timers check it when they fire.
 - `_connect_handler`: pysher pings every 120 s whatever the server says (soketi advertises 30 s
   and closes a silent socket after 120 s). Here `activity_timeout` from
   `pusher:connection_established` sets `ping_interval`, `pong_timeout` and `connection_timeout`;
-  the new `socket_id` is recorded and every private channel is authorized again with it before
-  it is (re)subscribed (pysher resubscribes with no auth, or with a signature bound to the old
-  socket id); a `Gap` reports the blind window once every channel is subscribed again.
+  the new `socket_id` is recorded and `Subscriptions` (subscriptions.py) subscribes every
+  channel again, each private one authorized with the new socket id (pysher resubscribes with no
+  auth, or with a signature bound to the old socket id); a `Gap` reports the blind window once
+  every channel is subscribed again (or refused), or when the session ends still blind.
 - `send_ping`, `_check_pong`, `_connection_timed_out`, `_stop_timers`: the same timers, made
   activity-aware (ping only after `activity_timeout` of silence; reconnect when no frame came
   within `pong_timeout` of a ping; the connection timer is a backstop at `activity_timeout` +
@@ -37,7 +40,9 @@ It overrides exactly what pysher gets wrong for a probe:
 - `_connect`: pysher's loop retries at a fixed interval forever and `run_forever` has no connect
   timeout (websocket-client reads a process-global default). Here each attempt opens the
   TCP/TLS socket itself with `connect_timeout` and hands it to `WebSocketApp(socket=...)`, and
-  the attempts back off, give up after `give_up_after` and end in `Fatal` or `Finished`. The
+  the attempts back off, give up after `give_up_after` and end in `Fatal` or `Finished`. With
+  several servers (the nodes of a cluster) a first connection tries each, and a lost connection
+  fails over to the next node at once. The
   socket reads ahead (`_ReadAhead`) and the app uses websocket-client's `pending()`-aware
   dispatcher, so a burst of frames costs one `recv` instead of an epoll and three `recv`s each
   (about 25% less reader CPU per event than pysher's plain loop, measured in the benchmark).
