@@ -16,8 +16,9 @@ It overrides exactly what pysher gets wrong for a probe:
   that is not JSON (or too deep to decode), whose channel or event is not a string, that comes on
   a channel the probe never subscribed to, or that names an unknown `pusher:*` /
   `pusher_internal:*` event is reported as a `FrameProblem` and the loop goes on;
-  connection-level events still go to the bound callbacks. pysher also restarts every timer on every frame (a scheduler cancel and two
-  inserts per event); here a frame only stamps `_last_rx` and the timers check it when they fire.
+  connection-level events still go to the bound callbacks. pysher also restarts every timer on
+  every frame (a scheduler cancel and two inserts per event); here a frame only stamps
+  `_last_rx` and the timers check it when they fire.
 - `_connect_handler`: pysher pings every 120 s whatever the server says (soketi advertises 30 s
   and closes a silent socket after 120 s). Here `activity_timeout` from
   `pusher:connection_established` sets `ping_interval`, `pong_timeout` and `connection_timeout`;
@@ -72,8 +73,7 @@ import ssl
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import pysher.connection
 import websocket
@@ -82,15 +82,11 @@ from hotelmate_rt.errors import HotelmateRtError, ProbeError
 
 from .auth import Authorizer, Redactor
 from .events import FrameProblem, Gap, ProbeEvent, PusherError, StateChanged, SubscriptionFailed
+from .server import ConnectionOptions, ServerAddress, close_code_policy, stop_message
 from .subscriptions import Subscriptions
-
-if TYPE_CHECKING:
-    from hotelmate_rt.settings import PusherSettings
 
 __all__ = ["Connection", "ConnectionOptions", "RawEvent", "ServerAddress", "close_code_policy"]
 
-PROTOCOL = 7
-CLIENT_NAME = "hotelmate-rt-probe"
 _INTERNAL = ("pusher:", "pusher_internal:")
 _CHANNEL_PROTOCOL = frozenset({"pusher_internal:subscription_succeeded", "pusher:subscription_error",
                                "pusher:error", "pusher_internal:member_added",
@@ -124,87 +120,6 @@ class Finished(NamedTuple):
 
 
 QueueItem = ProbeEvent | RawEvent | Fatal | Finished
-
-
-@dataclass(frozen=True, slots=True)
-class ServerAddress:
-    """Where the Pusher-protocol server is and which app key to connect with."""
-
-    key: str
-    host: str = "127.0.0.1"
-    port: int = 6001
-    tls: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: PusherSettings, key: str | None = None) -> ServerAddress:
-        """Return the websocket address of `hotelmate_rt.settings` (where the emitter sends)."""
-        return cls(key or settings.key, settings.ws_host, settings.ws_port, settings.ssl)
-
-    @classmethod
-    def nodes_from_settings(cls, settings: PusherSettings, key: str | None = None
-                            ) -> list[ServerAddress]:
-        """Return the address of every node of the settings (or of the one server)."""
-        return [cls.from_settings(node, key) for node in settings.node_settings()]
-
-    @classmethod
-    def for_cluster(cls, key: str, cluster: str) -> ServerAddress:
-        """Return the hosted Pusher Channels address of a cluster (TLS on 443)."""
-        return cls(key, f"ws-{cluster}.pusher.com", 443, True)
-
-    @property
-    def url(self) -> str:
-        """Return the WebSocket URL a client connects to (key in the path, like pusher-js)."""
-        scheme = "wss" if self.tls else "ws"
-        return (f"{scheme}://{self.host}:{self.port}/app/{self.key}"
-                f"?protocol={PROTOCOL}&client={CLIENT_NAME}&version=1.0")
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionOptions:
-    """Timeouts and backoff; every wait the connection makes is bounded by one of these."""
-
-    connect_timeout: float = 10.0
-    activity_timeout: float = 120.0
-    pong_timeout: float = 30.0
-    subscribe_timeout: float = 10.0
-    backoff_initial: float = 0.5
-    backoff_max: float = 10.0
-    give_up_after: float = 300.0
-    tick: float = 0.5
-    auth_concurrency: int = 16
-
-
-def close_code_policy(code: int | None) -> str:
-    """Classify a close/error code: 'stop', 'backoff' or 'now' (protocol 7 rules)."""
-    if code is None:
-        return "backoff"
-    if 4000 <= code <= 4099:
-        return "stop"
-    if 4200 <= code <= 4299:
-        return "now"
-    return "backoff"
-
-
-_STOP_MEANINGS = {
-    4000: "the server requires TLS: connect with --tls",
-    4001: "the server does not know this app key: check --key (the key must match the server's "
-          "app)",
-    4003: "the app is disabled on the server",
-    4004: "the app is over its connection quota",
-    4005: "the path is wrong: the probe connects to /app/KEY",
-    4006: "the protocol version is not supported",
-    4007: "the client did not send a supported protocol version",
-    4008: "the client did not identify itself",
-    4009: "the connection is unauthorized (the server closed it)",
-}
-
-
-def stop_message(code: int, reason: str) -> str:
-    """Explain a 4000-4099 close code: the connection must not be retried unchanged."""
-    meaning = _STOP_MEANINGS.get(code, "the server refused the connection; it must not be "
-                                       "retried unchanged")
-    said = f" (server said: {reason})" if reason else ""
-    return f"server closed the connection with code {code}: {meaning}{said}"
 
 
 class _ReadAhead:
