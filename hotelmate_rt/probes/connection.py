@@ -203,7 +203,8 @@ class Connection(pysher.connection.Connection):
         self._halt = threading.Event()
         self.subscriptions = Subscriptions(
             channels, authorizer, send=self.send_event, put=self._put, stop=self._stop_with,
-            redactor=self.redact, halt=self._halt, concurrency=options.auth_concurrency,
+            settled=self._close_gap_if_settled, redactor=self.redact, halt=self._halt,
+            concurrency=options.auth_concurrency,
             subscribe_timeout=options.subscribe_timeout, backoff_initial=options.backoff_initial,
             backoff_max=options.backoff_max, give_up_after=options.give_up_after)
         self._last_rx = time.monotonic()
@@ -563,7 +564,7 @@ class Connection(pysher.connection.Connection):
                         activity_timeout=self.activity_timeout)
         self._start_timers()
         self.subscriptions.start(self.socket_id, resubscribing=self._gap_start is not None)
-        self._close_gap_if_settled()
+        self._close_gap_if_settled()  # nothing to wait for (no channel, or all refused)
 
     def _subscribe_all(self) -> None:
         """pysher's reconnect handler: subscriptions start from `_connect_handler` instead."""
@@ -583,12 +584,14 @@ class Connection(pysher.connection.Connection):
         # presence member events and subscription counts need nothing more than the activity mark.
 
     def _close_gap_if_settled(self) -> None:
-        """Report the gap once every channel is subscribed again (or refused)."""
-        if self._gap_start is not None and self.subscriptions.settled:
-            self._put(Gap(disconnected_at=self._gap_start, reconnected_at=time.time(),
-                          reason=self._gap_reason,
-                          channels=tuple(self.subscriptions.channels)))
+        """Report the gap once every channel is subscribed again (or refused); any thread."""
+        with self._lock:
+            start, established = self._gap_start, self._established
+            if start is None or not established or not self.subscriptions.settled:
+                return
             self._gap_start = None
+        self._put(Gap(disconnected_at=start, reconnected_at=time.time(), reason=self._gap_reason,
+                      channels=tuple(self.subscriptions.channels)))
 
     def _pusher_error_handler(self, data: Any, channel: str | None = None) -> None:
         """Report a pusher:error and classify its code (never disconnects from this thread)."""

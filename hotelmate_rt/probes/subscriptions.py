@@ -68,7 +68,8 @@ class Subscriptions:
     def __init__(self, channels: Sequence[tuple[str, str | None]], authorizer: Authorizer | None,
                  *, send: Callable[[str, dict[str, Any]], None],
                  put: Callable[[ProbeEvent], None], stop: Callable[[HotelmateRtError], None],
-                 redactor: Redactor, halt: threading.Event, concurrency: int = 16,
+                 settled: Callable[[], None] = lambda: None, redactor: Redactor,
+                 halt: threading.Event, concurrency: int = 16,
                  subscribe_timeout: float = 10.0, backoff_initial: float = 0.5,
                  backoff_max: float = 10.0, give_up_after: float = 300.0) -> None:
         """Describe the channels; nothing is sent until `start(socket_id)`."""
@@ -77,6 +78,7 @@ class Subscriptions:
         self._send = send
         self._put = put
         self._stop = stop
+        self._on_settled = settled
         self._redact = redactor
         self._halt = halt
         self.concurrency = max(1, concurrency)
@@ -152,6 +154,7 @@ class Subscriptions:
             channel.state = REFUSED
             channel.error = error
         self._stop_if_nothing_left()
+        self._on_settled()
 
     def expire(self, now: float) -> None:
         """Report the subscriptions the server left unanswered for `subscribe_timeout`."""

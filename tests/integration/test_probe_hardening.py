@@ -168,3 +168,29 @@ def test_one_refused_channel_is_reported_and_the_others_go_on(
     refused = summary["refused"]
     assert summary["events"] == 1
     assert isinstance(refused, dict) and list(refused) == ["private-booking-BK-2025-0003"]
+
+
+def test_a_channel_refused_after_a_reconnect_still_closes_the_gap(
+        fresh_soketi: SoketiServer, contract: Contract) -> None:
+    """The token is revoked while soketi restarts: the private channel is reported refused, the
+    public one goes on, and the gap closes when the refusal comes (not never)."""
+    with AuthServer(contract, fresh_soketi.key, fresh_soketi.secret, dict(TOKENS)) as auth:
+        settings = ProbeSettings(
+            pusher=load_settings({"PUSHER_KEY": fresh_soketi.key,
+                                  "PUSHER_HOST": fresh_soketi.host,
+                                  "PUSHER_PORT": str(fresh_soketi.port)}),
+            audience="guest", token=TOKEN, params={"booking_id": BOOKING, "hotel_slug": HOTEL},
+            auth_endpoint=auth.url)
+        options = ConnectionOptions(backoff_initial=0.2, backoff_max=1.0, tick=0.1)
+        consumer = Consumer(build_probe(settings, contract, options))
+        try:
+            consumer.wait(lambda ev: _count(Subscribed, ev) >= 2)
+            auth.tokens.pop(TOKEN)
+            fresh_soketi.restart()
+            events = consumer.wait(lambda ev: _count(Gap, ev) >= 1)
+        finally:
+            consumer.close()
+    summary = consumer.probe.summary
+    assert list(summary.refused) == [f"private-booking-{BOOKING}"]
+    assert _count(Subscribed, events, channel=f"hotel-{HOTEL}", resubscribed=True) == 1
+    assert summary.error is None and not summary.ok
