@@ -229,3 +229,19 @@ def test_check_reports_a_line_nested_50000_deep(contract: Contract) -> None:
                                                           "data": 1})]))
     assert items == [Unreadable(1, "nested too deeply to read"),
                      Unreadable(2, "needs a string 'event' and a 'channel' (or a 'channels' list)")]
+
+
+def test_parameter_values_come_repeated_or_from_a_file(tmp_path: Path) -> None:
+    """`--room 101 --room @rooms.txt` gives every room once; an unreadable file exits 2."""
+    import typer
+
+    from hotelmate_rt.cli.listen import _params
+
+    rooms = tmp_path / "rooms.txt"
+    rooms.write_text("# floor 1\n101\n102\n\n103\n", encoding="utf-8")
+    params = _params(None, "hotel-paradise", ["100", f"@{rooms}"], None, [f"booking_id=@{rooms}"])
+    assert params == {"hotel_slug": ["hotel-paradise"], "room_number": ["100", "101", "102", "103"],
+                      "booking_id": ["101", "102", "103"]}
+    with pytest.raises(typer.Exit) as exited:
+        _params(None, None, [f"@{tmp_path / 'missing.txt'}"], None, None)
+    assert exited.value.exit_code == 2
