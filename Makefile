@@ -8,7 +8,8 @@ PY_STAMP   := $(VENV)/.hotelmate-installed
 NODE_STAMP := node_modules/.hotelmate-installed
 PYTEST_ARGS ?=
 
-.PHONY: help install system-packages test lint pytest demo bench soketi clean distclean
+.PHONY: help install system-packages test lint pytest demo bench soketi clean distclean \
+	demo-cluster cluster
 
 help:
 	@echo "make install    venv + pip install -e '.[dev,django,console]' + npm install (soketi, pusher-js)"
@@ -17,6 +18,8 @@ help:
 	@echo "make demo       start soketi, send one event, receive it, stop"
 	@echo "make bench      run benchmarks/bench_*.py"
 	@echo "make soketi     run a local soketi on port 6001 until Ctrl-C"
+	@echo "make demo-cluster  the demo on two soketi nodes sharing a Redis adapter"
+	@echo "make cluster    run Redis + two soketi nodes (Redis adapter) until Ctrl-C"
 	@echo "make clean      remove caches; make distclean also removes .venv and node_modules"
 
 install: system-packages $(PY_STAMP) $(NODE_STAMP)
@@ -57,6 +60,12 @@ bench: install
 
 soketi: install
 	$(BIN)/python scripts/soketi.py start --port 6001 --foreground
+
+demo-cluster: install
+	$(BIN)/python -m hotelmate_rt.demo --cluster
+
+cluster: install
+	$(BIN)/python scripts/cluster.py start --nodes 2 --foreground
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist .demo

@@ -16,6 +16,10 @@ URL), highest first:
    on this machine (127.0.0.1); TLS is on, except for a host or port set without a URL or a TLS
    variable (soketi is plain); the port is 443 with TLS, 80 without.
 
+The nodes of a cluster (soketi nodes behind a load balancer, sharing a Redis adapter) are
+`HOTELMATE_RT_PUSHER_NODES=HOST:PORT,HOST:PORT` (or `--node HOST:PORT` repeated): the probe fails
+over between them and doctor checks each one; every node shares the TLS setting, app and key.
+
 Variables come from the process environment, with a `--env-file` laid over it. Every value that
 loses to another is reported in `problems` (the settings stay usable); a value that cannot be used
 (a malformed URL, a port that is not a number) is in `errors`, and `require()` raises it.
@@ -32,7 +36,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -68,8 +72,12 @@ FLAGS = {"app_id": "--app-id", "key": "--key", "secret": "--secret", "cluster": 
          "host": "--host", "port": "--port", "ssl": "--tls/--no-tls"}
 """The command-line flag that overrides each field (doctor, triage, listen)."""
 
+NODES_VARIABLE = TOOL_PREFIX + "PUSHER_NODES"
+"""The nodes of a cluster, `HOST:PORT,HOST:PORT` (`--node` overrides it)."""
+
 VARIABLES = ("PUSHER_URL", *(name for names in FIELDS.values() for name in names),
-             "HOTELMATE_RT_PUSHER_<NAME>", "HOTELMATE_RT_CONTRACT", "HOTELMATE_RT_DEAD_LETTER",
+             "HOTELMATE_RT_PUSHER_<NAME>", NODES_VARIABLE, "HOTELMATE_RT_CONTRACT",
+             "HOTELMATE_RT_DEAD_LETTER",
              "HOTELMATE_RT_TOKEN", "HOTELMATE_RT_AUTH_ENDPOINT", "HOTELMATE_RT_GUEST_TOKEN",
              "HOTELMATE_RT_STAFF_TOKEN", "HOTELMATE_RT_OUTBOX", "HOTELMATE_RT_WEBHOOK_URL",
              "HOTELMATE_RT_TEST_DB_URL")
@@ -123,6 +131,7 @@ class PusherSettings:
     host: str = ""
     port: int | None = None
     ssl: bool = True
+    nodes: list[tuple[str, int]] = field(default_factory=list)
     source: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -168,6 +177,16 @@ class PusherSettings:
         """The websocket URL a client connects to with this key."""
         return f"{'wss' if self.ssl else 'ws'}://{self.ws_host}:{self.ws_port}/app/{self.key}"
 
+    def node(self, host: str, port: int) -> PusherSettings:
+        """Return these settings pointed at one node of the cluster (same app, key, TLS)."""
+        return replace(self, host=host, port=port, nodes=[],
+                       source={**self.source, "host": "node", "port": "node"},
+                       problems=[], errors=[])
+
+    def node_settings(self) -> list[PusherSettings]:
+        """Return one settings object per node, or just these settings without a node list."""
+        return [self.node(h, p) for h, p in self.nodes] if self.nodes else [self]
+
     @property
     def has_credentials(self) -> bool:
         """Tell whether app id, key and secret are all known (needed for the HTTP API)."""
@@ -204,17 +223,20 @@ class PusherSettings:
         return {"app_id": self.app_id or None, "key": self.key or None,
                 "secret": "set" if self.secret else None, "cluster": self.cluster or None,
                 "host": self.host or None, "port": self.port, "ssl": self.ssl,
+                "nodes": [f"{h}:{p}" for h, p in self.nodes] or None,
                 "api_url": self.api_url, "source": dict(self.source)}
 
 
 def flag_overrides(*, app_id: str | None = None, key: str | None = None,
                    secret: str | None = None, host: str | None = None, port: int | None = None,
-                   cluster: str | None = None, tls: bool | None = None) -> dict[str, str]:
+                   cluster: str | None = None, tls: bool | None = None,
+                   nodes: list[str] | None = None) -> dict[str, str]:
     """Turn command-line flags into `overrides` for `load_settings` (unset flags left out)."""
     out = {"PUSHER_APP_ID": app_id, "PUSHER_KEY": key, "PUSHER_SECRET": secret,
            "PUSHER_HOST": host, "PUSHER_PORT": None if port is None else str(port),
            "PUSHER_CLUSTER": cluster,
-           "PUSHER_USE_TLS": None if tls is None else ("true" if tls else "false")}
+           "PUSHER_USE_TLS": None if tls is None else ("true" if tls else "false"),
+           NODES_VARIABLE: ",".join(nodes) if nodes else None}
     return {name: value for name, value in out.items() if value}
 
 
@@ -270,6 +292,19 @@ def _environment(env: Mapping[str, str] | None, env_file: Path | None) -> dict[s
     if env_file is not None:
         merged.update(read_env_file(env_file))
     return merged
+def _read_nodes(raw: str, where: str, errors: list[str]) -> list[tuple[str, int]]:
+    """Parse `HOST:PORT,HOST:PORT` (an unusable entry is an error naming it)."""
+    nodes: list[tuple[str, int]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        host, sep, port = item.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            errors.append(f"{where} entry {item!r} is not HOST:PORT")
+            continue
+        if (host, int(port)) not in nodes:
+            nodes.append((host, int(port)))
+    return nodes
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, env_file: Path | None = None,
@@ -306,6 +341,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: Path | None
                 del s.source["port"]
         setattr(s, attr, value)
         s.source[attr] = where
+    flagged = (overrides or {}).get(NODES_VARIABLE)
+    raw_nodes = flagged or merged.get(NODES_VARIABLE, "")
+    if raw_nodes.strip():
+        where = "--node" if flagged else NODES_VARIABLE
+        s.nodes = _read_nodes(raw_nodes, where, s.errors)
+        s.source["nodes"] = where
+        if s.nodes and not s.host:  # the first node is where a single connection goes
+            s.host, s.port = s.nodes[0]
+            s.source["host"] = s.source["port"] = where
     if "ssl" not in s.source:
         s.ssl = not (s.host or s.port)  # hosted Pusher speaks TLS; a server of your own is plain
     if s.host and s.cluster:

@@ -35,6 +35,9 @@ HostOption = typer.Option(None, "--host", help="Override PUSHER_HOST (soketi).")
 PortOption = typer.Option(None, "--port", help="Override PUSHER_PORT.")
 ClusterOption = typer.Option(None, "--cluster", help="Override PUSHER_CLUSTER.")
 TlsOption = typer.Option(None, "--tls/--no-tls", help="Override PUSHER_USE_TLS.")
+NodeOption = typer.Option(None, "--node", help="A node of a cluster as HOST:PORT (repeat; "
+                          "overrides HOTELMATE_RT_PUSHER_NODES): doctor checks each node and "
+                          "the round trip between them.")
 AuthEndpointOption = typer.Option(None, "--auth-endpoint", help="The backend's Pusher auth URL.")
 GuestTokenOption = typer.Option(None, "--guest-token", envvar="HOTELMATE_RT_GUEST_TOKEN",
                                 show_envvar=True, help="A guest's bearer token.")
@@ -66,6 +69,7 @@ def doctor_command(
     port: int | None = PortOption,
     cluster: str | None = ClusterOption,
     tls: bool | None = TlsOption,
+    node: list[str] | None = NodeOption,
     frontend_env: Path | None = typer.Option(
         None, "--frontend-env", help="Frontend env file (REACT_APP_PUSHER_* / VITE_PUSHER_*)."),
     frontend_src: Path | None = typer.Option(
@@ -98,7 +102,7 @@ def doctor_command(
     options = DoctorOptions(
         contract=contract, backend_env_file=env_file,
         overrides=flag_overrides(app_id=app_id, key=key, secret=secret, host=host, port=port,
-                                 cluster=cluster, tls=tls),
+                                 cluster=cluster, tls=tls, nodes=node),
         frontend_env=frontend_env, frontend_src=frontend_src, auth_endpoint=auth_endpoint,
         guest_token=guest_token, staff_token=staff_token, booking_id=booking, hotel_slug=hotel,
         room_number=room, origin=origin, budget=budget, step_timeout=min(timeout, budget),

@@ -64,6 +64,7 @@ class Section(enum.StrEnum):
     WEBHOOK = "webhook"
     SUBSCRIPTION = "subscription"
     ROUND_TRIP = "round-trip"
+    CLUSTER = "cluster"
     FRONTEND = "frontend"
     BOOKING = "booking"
     SENT = "sent"

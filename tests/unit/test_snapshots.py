@@ -24,6 +24,7 @@ from hotelmate_rt.cli.reporters.probe import REPORTER as PROBE_STREAM
 from hotelmate_rt.contracts import Contract, judge
 from hotelmate_rt.emitters import DeadEvent, DeadLetterFile
 from hotelmate_rt.probes import (
+    FrameProblem,
     Gap,
     Judged,
     Note,
@@ -213,7 +214,8 @@ def test_listen_text(contract: Contract, snapshot: SnapshotAssertion) -> None:
     renderer = PROBE_STREAM.renderers[Format.TEXT](Sink(stream))
     booking = "private-booking-BK-2025-0002"
     summary = ProbeSummary(until="booking_checked_out")
-    renderer.begin("guest", [booking, "hotel-hotel-paradise"], summary)
+    renderer.begin("guest", [(booking, "guest-booking"), ("hotel-hotel-paradise", "hotel-public")],
+                   summary)
     at = 1_700_000_000.25
     gap = Gap(disconnected_at=at, reconnected_at=at + 2.5, reason="connection lost", at=at)
     events = [
@@ -241,5 +243,45 @@ def test_listen_text(contract: Contract, snapshot: SnapshotAssertion) -> None:
     summary.kinds.update({"conforms": 1, "schema-violation": 1, "sensitive-exposed": 1})
     summary.stopped = "timeout"
     summary.gaps.append(gap)
+    summary.subscribed.append(booking)
+    summary.refused["private-booking-BK-2025-0003"] = "not your booking"
     renderer.end(summary, "/recordings/events.jsonl")
+    assert normalise(stream.getvalue()) == snapshot
+
+
+def test_listen_text_on_a_thousand_channels(contract: Contract,
+                                            snapshot: SnapshotAssertion) -> None:
+    """A thousand channels read per channel template: counts, not a line per channel."""
+    stream = io.StringIO()
+    renderer = PROBE_STREAM.renderers[Format.TEXT](Sink(stream))
+    renderer.show_data = True
+    rooms = [(f"private-room-hotel-paradise-{n}", "room") for n in range(100, 1100)]
+    channels = [*rooms, ("hotel-hotel-paradise", "hotel-public")]
+    summary = ProbeSummary()
+    renderer.begin("staff", channels, summary)
+    at = 1_700_000_000.25
+    renderer.show(StateChanged(state="connected", previous="connecting", socket_id="1.2",
+                               activity_timeout=120, at=at))
+    for name, channel_id in channels[:-3]:
+        renderer.show(Subscribed(channel=name, channel_id=channel_id, at=at))
+    for name, _ in channels[-3:-1]:
+        renderer.show(SubscriptionFailed(channel=name, source="auth-endpoint", status=403,
+                                         reason="not your hotel", meaning="refused", at=at))
+    data = '{"offer": {"id": 1, "title": "Spa", "price": "1.00", "is_active": true}, ' \
+           '"action": "created"}'
+    renderer.show(Judged(seq=1, channel="hotel-hotel-paradise", event="offer-created", data=data,
+                         verdict=judge(contract, "hotel-hotel-paradise", "offer-created", data),
+                         at=at))
+    renderer.show(FrameProblem(kind="unsubscribed-channel", channel="hotel-elsewhere",
+                               event="offer-created", at=at,
+                               message="server sent 'offer-created' on 'hotel-elsewhere', a "
+                                       "channel this probe did not subscribe to"))
+    summary.subscribed.extend(name for name, _ in channels[:-3])
+    summary.refused.update({name: "not your hotel" for name, _ in channels[-3:-1]})
+    summary.events = 1
+    summary.kinds.update({"conforms": 1})
+    summary.per_channel.update({"hotel-public": 1})
+    summary.frame_problems.update({"unsubscribed-channel": 1})
+    summary.stopped = "interrupted"
+    renderer.end(summary, None)
     assert normalise(stream.getvalue()) == snapshot

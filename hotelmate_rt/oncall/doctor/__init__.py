@@ -10,6 +10,7 @@ decorated function to the module its section names):
     webhook.py         webhook.endpoint (only with --webhook-url / HOTELMATE_RT_WEBHOOK_URL)
     subscriptions.py   subscription.<audience>.<channel>
     round_trip.py      round-trip (sent through the real Emitter)
+    cluster.py         cluster.node.HOST:PORT, cluster.round-trip (with --node, two or more)
     frontend.py        frontend.names (the scan's findings, env-file names)
 
 `facts.py` holds the facts checks need, `advice.py` the next action for each named failure,
@@ -27,6 +28,7 @@ from hotelmate_rt.oncall.model import Check, DoctorReport
 
 from . import (  # noqa: F401  (each module declares its checks when imported)
     auth_endpoint,
+    cluster,
     configuration,
     facts,
     frontend,
