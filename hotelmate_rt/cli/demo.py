@@ -179,7 +179,7 @@ def _scene(console: Any) -> int:
             probe.close()
         if auth is not None:
             auth.stop()
-        soketi.stop()
+        soketi.close()
 
 
 def _show_summaries(console: Any, probes: list[tuple[str, Any]]) -> None:

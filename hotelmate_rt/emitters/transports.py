@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from hotelmate_rt.errors import ConfigError, TransportError
+from hotelmate_rt.excerpt import body_excerpt
 from hotelmate_rt.redact import redact_text
 from hotelmate_rt.settings import PusherSettings, load_settings
 
@@ -143,7 +144,7 @@ class PusherTransport:
         except pusher.errors.PusherError as exc:
             status = _status_of(exc)
             body = redact_text(str(exc), (inner.secret,))
-            body = _STATUS.sub("", body)[:300]
+            body = body_excerpt(_STATUS.sub("", body), limit=300)
             raise TransportError(f"HTTP {status}: {body}", status, _retryable(status)) from exc
         except self._timeouts as exc:
             raise TransportError(f"timed out after {inner.timeout} s", None, True) from exc
