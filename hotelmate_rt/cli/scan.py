@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import ContractOption, ExitCode, fail, load, stderr
-from .output import Format, JsonOption, choose_format, choose_value, format_option
+from .output import Format, JsonOption, choose_format, choose_value, escape, format_option
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
@@ -68,6 +68,13 @@ def scan_command(
     contract = load(contract_path, json_errors=fmt is Format.JSON)
     report = ScanReport(_run(targets, contract, config, base), config, fail_on)
     REPORTER.write(report, fmt, output)
+    if output is not None:  # the report went to a file: say so in one line
+        summary = report.result.summary()
+        stderr().print(
+            f"{'ok' if report.ok else 'FAIL'}: {summary['errors']} error(s), "
+            f"{summary['warnings']} warning(s) in {summary['files_seen']} file(s); "
+            f"{fmt.value} report written to {escape(str(output))} (--fail-on {fail_on})",
+            highlight=False)
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FINDINGS))
 
 

@@ -19,6 +19,7 @@ from typing import Any, Literal, NoReturn, Protocol
 from hotelmate_rt.contracts import ChannelKind, Contract, Finding, NameStatus, resolve_channel
 from hotelmate_rt.contracts.limits import MAX_CHANNELS_PER_TRIGGER, MAX_EVENTS_PER_BATCH
 from hotelmate_rt.errors import (
+    ConfigError,
     DeliveryError,
     ParameterError,
     PayloadRejected,
@@ -31,7 +32,7 @@ from hotelmate_rt.settings import PusherSettings, load_settings
 from .deadletter import DeadEvent, DeadLetterFile
 from .policy import Attempted, RetryPolicy, call_with_retry
 from .results import EmitResult, Outcome
-from .transports import PusherTransport, Transport, WireEvent
+from .transports import PusherTransport, Transport, UnconfiguredTransport, WireEvent
 from .validation import EventPlan, EventValidation, Prepared, Refused
 
 log = logging.getLogger("hotelmate_rt.emit")
@@ -68,6 +69,12 @@ def remove_observer(observer: Observer) -> None:
     with _OBSERVERS_LOCK:
         if observer in _OBSERVERS:
             _OBSERVERS.remove(observer)
+
+
+def capturing() -> bool:
+    """Tell whether an observer keeps events from the transport (`capture_events()` is on)."""
+    with _OBSERVERS_LOCK:
+        return any(not observer.passthrough for observer in _OBSERVERS)
 
 
 @dataclass(slots=True)
@@ -140,7 +147,14 @@ class Emitter:
         if not isinstance(contract, _Contract):
             contract = load_contract(Path(contract) if contract is not None else None)
         settings = settings or load_settings(env)
-        return cls(contract, PusherTransport.from_settings(settings, timeout=timeout), **options)
+        transport: Transport
+        try:
+            transport = PusherTransport.from_settings(settings, timeout=timeout)
+        except ConfigError as exc:
+            if settings.errors or not capturing():
+                raise
+            transport = UnconfiguredTransport(str(exc))  # a capture sends nothing
+        return cls(contract, transport, **options)
 
     # -- validation ------------------------------------------------------------------------
 

@@ -227,6 +227,26 @@ class RecordedCall:
     socket_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UnconfiguredTransport:
+    """The transport of an Emitter built without PUSHER_* inside `capture_events()`: the capture
+    sends nothing, and a real send (after the capture) fails with the settings error, loudly."""
+
+    error: str
+
+    def trigger(self, channels: Sequence[str], name: str, data: str,
+                socket_id: str | None = None) -> None:
+        """Refuse: there is no server to send to."""
+        raise TransportError(self.error)
+
+    def trigger_batch(self, events: Sequence[WireEvent]) -> None:
+        """Refuse: there is no server to send to."""
+        raise TransportError(self.error)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
 @dataclass(slots=True)
 class RecordingTransport:
     """Keep every call in memory instead of sending (unit tests of the library only).
