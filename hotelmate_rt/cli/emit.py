@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .common import ContractOption, ExitCode, fail, load
-from .output import Format, JsonOption, choose_format, format_option
+from .output import Format, JsonOption, choose_format, choose_value, format_option
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
@@ -92,6 +92,8 @@ def emit_command(
              "contract's example payload" + (", not both" if example else ""))
     _quiet_library_log()
     contract = load(contract_path, json_errors=fmt is Format.JSON)
+    if target is not None:
+        target = choose_value(target, list(contract.targets), "--target")
     params = _parse_params(param)
     payload = _example(contract, event) if example else _parse_data(data)
     transport: Any

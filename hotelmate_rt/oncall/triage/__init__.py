@@ -37,7 +37,7 @@ def run_triage(options: TriageOptions, on_check: Callable[[Check], None] | None 
         report.duration_s = time.monotonic() - started
         report.could_not_run = ctx.crashes[0] if ctx.crashes else ""
     if not report.could_not_run and all(c.status is Status.SKIP for c in report.checks):
-        report.could_not_run = (
+        report.could_not_run = ctx.settings.errors[0] if ctx.settings.errors else (
             f"nothing could be checked for {options.booking_id}: set PUSHER_URL (or "
             "PUSHER_APP_ID/KEY/SECRET) to ask the server, or pass --guest-token with "
             "--auth-endpoint, --dead-letter, --log or --watch")

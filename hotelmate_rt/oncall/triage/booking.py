@@ -16,6 +16,8 @@ from .context import TRIAGE, TriageContext, when
 @TRIAGE.fact("credentials", action="run with the backend's PUSHER_* settings")
 def credentials(ctx: TriageContext) -> str | None:
     """App id, key and secret are known, so the HTTP API can be asked."""
+    if ctx.settings.errors:
+        return ctx.settings.errors[0]
     return None if ctx.settings.has_credentials else \
         "no PUSHER_APP_ID/KEY/SECRET to ask the HTTP API"
 
