@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,9 +16,13 @@ ROOT_URLCONF = "tests.django_project.urls"
 INSTALLED_APPS = ["tests.django_project.hotel"]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware",
               "django.middleware.csrf.CsrfViewMiddleware"]
+# The SQLite file lives in a directory of this process's own, removed at exit: whichever test
+# opens the database first (a module fixture, a TestCase, the auth view), nothing stays behind.
+_DB_DIR = tempfile.mkdtemp(prefix="hotelmate-rt-django-")
+atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
 DATABASES = {"default": {
     "ENGINE": "django.db.backends.sqlite3",
-    "NAME": os.path.join(tempfile.gettempdir(), f"hotelmate-rt-django-{os.getpid()}.sqlite3"),
+    "NAME": os.path.join(_DB_DIR, "db.sqlite3"),
 }}
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from hotelmate_rt.console import ConsoleConfig, EventSender, create_app, page_contract
-from hotelmate_rt.contracts.examples import schema_example
 from hotelmate_rt.console.broadcast import Broadcast
 from hotelmate_rt.console.doctor import DoctorRunner, doctor_options
 from hotelmate_rt.console.feed import Feed
 from hotelmate_rt.console.guard import Guard, allowed_hosts
 from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts.examples import schema_example
 from hotelmate_rt.emitters import Emitter, RecordingTransport
 from hotelmate_rt.errors import TransportError
 from hotelmate_rt.oncall import DoctorOptions

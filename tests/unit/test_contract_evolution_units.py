@@ -11,8 +11,8 @@ import pytest
 
 from hotelmate_rt.contracts import load_contract, load_contract_text
 from hotelmate_rt.contracts.diff.samples import regex_samples
-from hotelmate_rt.contracts.examples import event_example
 from hotelmate_rt.contracts.diff.schemas import max_bytes
+from hotelmate_rt.contracts.examples import event_example
 from hotelmate_rt.errors import ConfigError, ContractLoadError
 from hotelmate_rt.scan import load_tool_table
 
