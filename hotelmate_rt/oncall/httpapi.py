@@ -136,6 +136,10 @@ def classify(exc: BaseException, settings: PusherSettings) -> HttpApiError:
             if head.isdigit():
                 status, body = int(head), rest
         message = _body_message(body)
+        if looks_like_html(body):  # Pusher and soketi answer JSON or text, never a web page
+            return HttpApiError(ApiFailure.NOT_PUSHER,
+                                f"{where} answers HTTP {status} with a web page: it is not a "
+                                "Pusher HTTP API", detail=message, status=status)
         low = message.lower()
         if "unknown auth_key" in low or "unknown key" in low or "app key" in low:
             return HttpApiError(ApiFailure.WRONG_KEY,
@@ -154,7 +158,7 @@ def classify(exc: BaseException, settings: PusherSettings) -> HttpApiError:
             return HttpApiError(ApiFailure.APP_DISABLED,
                                 f"the app {settings.app_id} is disabled or over quota (HTTP 403)",
                                 detail=message, status=status)
-        if status in {404, 405} or looks_like_html(body):
+        if status in {404, 405}:
             return HttpApiError(ApiFailure.NOT_PUSHER,
                                 f"{where} answers HTTP {status} but is not a Pusher HTTP API",
                                 detail=message, status=status)
