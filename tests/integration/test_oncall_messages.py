@@ -290,3 +290,12 @@ def test_triage_dead_letter_hint_is_the_replay_command(soketi: SoketiServer,
     assert check.next_action == f"fix the cause, then resend: `hotelmate-rt replay {dead}`"
     replay = run_cli("replay", "--help")
     assert replay.returncode == 0 and "Resend every dead-lettered event" in replay.stdout
+
+
+def test_an_unquoted_transition_is_named(soketi: SoketiServer) -> None:
+    """`--expect CONFIRMED->IN_HOUSE` unquoted reaches triage as 'CONFIRMED-': say to quote it."""
+    result = run_cli("triage", "booking", BOOKING, "--watch", "1", "--expect", "CONFIRMED-",
+                     "--contract", str(CONTRACT_PATH), env=env_for(soketi))
+    assert result.returncode == 2
+    assert "error: --expect 'CONFIRMED-' lost its '>': quote a transition, --expect " \
+           "'CONFIRMED->TO' (unquoted, the shell reads > as a redirection)" in result.stderr
