@@ -217,3 +217,17 @@ def test_every_command_a_message_advises_exists() -> None:
             else:  # an argument: a placeholder, not a word that reads like a subcommand
                 assert word.startswith("{") or word.isupper(), \
                     f"`{command}`: {node.name} has no subcommand {word!r}"
+
+
+def test_a_refusal_without_a_status_does_not_print_none() -> None:
+    """An auth endpoint that never answered has no HTTP status: the line says so without 'None'."""
+    from hotelmate_rt.cli.reporters.probe import describe
+    from hotelmate_rt.probes import SubscriptionFailed
+
+    unreachable = describe(SubscriptionFailed(channel="private-booking-BK-2025-0002",
+                                              source="auth-endpoint", reason="unreachable",
+                                              meaning="could not reach the auth endpoint", at=0))
+    assert "None" not in unreachable
+    assert "by auth-endpoint: unreachable; could not reach" in unreachable
+    refused = describe(SubscriptionFailed(channel="x", source="server", status=4009, at=0))
+    assert "by server (status 4009)" in refused
