@@ -24,8 +24,8 @@ _TAG = re.compile(r"<[^>]+>")
 def looks_like_html(text: str, content_type: str = "") -> bool:
     """Tell whether a body is an HTML page (by its content type or its first bytes)."""
     head = text.lstrip()[:300].lower()
-    return "text/html" in content_type.lower() or head.startswith(("<!doctype html", "<html")) \
-        or "<html" in head
+    return "text/html" in content_type.lower() or head.startswith("<!doctype html") or \
+        (head.startswith("<") and "<html" in head)
 
 
 def _one_line(text: str, limit: int) -> str:
