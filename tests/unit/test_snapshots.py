@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,6 +106,29 @@ def test_scan_text(cli: CliRunner, tree: str, tmp_path: Path,
                           "--config", str(config))
     assert code == 1
     assert normalise(out, root) == snapshot
+
+
+def test_scan_without_contract_text(cli: CliRunner, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch,
+                                   snapshot: SnapshotAssertion) -> None:
+    """`scan --backend --frontend` with no contract: drift with both sides (`see:`), privacy, notes."""
+    shutil.copytree(SCAN_FIXTURES / "grown", tmp_path / "app")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke(cli, "scan", "--backend", "app/backend", "--frontend", "app/frontend")
+    assert code == 1
+    assert "no contract found" in err
+    assert normalise(out, tmp_path) == snapshot
+
+
+def test_contract_infer_text(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             snapshot: SnapshotAssertion) -> None:
+    """`contract infer`: the commented YAML draft on stdout, exposures and aliases on stderr."""
+    shutil.copytree(SCAN_FIXTURES / "grown", tmp_path / "app")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke(cli, "contract", "infer", "app")
+    assert code == 1
+    assert normalise(out, tmp_path) == snapshot(name="yaml")
+    assert normalise(err, tmp_path) == snapshot(name="findings")
 
 
 def test_check_text(cli: CliRunner, tmp_path: Path, snapshot: SnapshotAssertion) -> None:
