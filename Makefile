@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 	demo-cluster cluster
 
 help:
-	@echo "make install    venv + pip install -e '.[dev,django,console]' + npm install (soketi, pusher-js)"
+	@echo "make install    venv + pip install -e '.[dev,django,console]' + npm ci (soketi, pusher-js)"
 	@echo "make test       install, ruff, mypy, pytest (what CI runs)"
 	@echo "make lint       ruff + mypy"
 	@echo "make demo       start soketi, send one event, receive it, stop"
@@ -33,11 +33,11 @@ $(PY_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev,django,console]'
 	@touch $@
 
-# `npm ci` rejects this lockfile (msgpackr-extract's optional platform packages are missing from
-# it); `npm install` installs exactly the locked tree and leaves the lockfile unchanged.
+# `npm ci` installs exactly the tree in package-lock.json (which records the optional platform
+# packages too) and fails, instead of rewriting the lockfile, when it disagrees with package.json.
 $(NODE_STAMP): package.json package-lock.json
 	@command -v node >/dev/null || { echo "node is not on PATH: install Node.js 18+" >&2; exit 1; }
-	npm install --no-audit --no-fund --no-update-notifier
+	npm ci --no-audit --no-fund --no-update-notifier
 	@touch $@
 
 lint: install

@@ -42,7 +42,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from hotelmate_rt.errors import ConfigError
-from hotelmate_rt.redact import redact_text
 
 __all__ = [
     "FRONTEND_PREFIXES", "TOOL_PREFIX", "VARIABLES", "FrontendSettings", "PusherSettings",
@@ -240,23 +239,47 @@ def flag_overrides(*, app_id: str | None = None, key: str | None = None,
     return {name: value for name, value in out.items() if value}
 
 
+def _url_problem(url: str) -> str:
+    """Say what is wrong with an unusable PUSHER_URL without quoting any part of it.
+
+    A URL that does not parse may carry its secret anywhere (`key:secret@host` without a scheme,
+    a secret with an unencoded `/`), so nothing from it is echoed, only the shape it lacks.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "it does not start with http:// or https://"
+    if scheme.lower() not in {"http", "https"}:
+        return "its scheme is neither http nor https"
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" not in netloc:
+        if "@" in rest:
+            return "a '/', '?' or '#' in the key or secret must be percent-encoded (%2F, %3F, %23)"
+        return "it has no KEY:SECRET@ before the host"
+    if ":" not in netloc.rpartition("@")[0]:
+        return "it has no :SECRET after the key"
+    return ("its host or port does not parse (a port is a number up to 65535; a [ or ] in the "
+            "secret must be percent-encoded)")
+
+
 def _read_url(env: Mapping[str, str], errors: list[str]) -> dict[str, Any]:
-    """Split PUSHER_URL into fields (an unusable URL is an error, never echoed with its secret)."""
+    """Split PUSHER_URL into fields (an unusable URL is an error that never quotes the URL)."""
     url = (env.get(TOOL_PREFIX + "PUSHER_URL") or env.get("PUSHER_URL") or "").strip()
     if not url:
         return {}
-    parts = urlsplit(url)
-    match = re.fullmatch(r"/apps/([0-9]+)/?", parts.path or "")
     try:
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:
-        match = None
-    if parts.scheme not in {"http", "https"} or not parts.hostname or match is None or \
-            not parts.username or parts.password is None:
-        errors.append(f"PUSHER_URL must look like {_URL_FORM} (got {redact_text(url)!r})")
+        usable = parts.scheme in {"http", "https"} and bool(parts.hostname) and \
+            bool(parts.username) and parts.password is not None
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+        usable, parts, port = False, None, None
+    match = re.fullmatch(r"/apps/([0-9]+)/?", parts.path or "") if parts is not None else None
+    if not usable or parts is None or match is None:
+        why = _url_problem(url) if not usable else "its path is not /apps/ and a numeric app id"
+        errors.append(f"PUSHER_URL must look like {_URL_FORM}: {why}")
         return {}
-    fields = {"app_id": match.group(1), "key": unquote(parts.username),
-              "secret": unquote(parts.password), "host": parts.hostname,
+    fields = {"app_id": match.group(1), "key": unquote(parts.username or ""),
+              "secret": unquote(parts.password or ""), "host": parts.hostname,
               "ssl": parts.scheme == "https"}
     return fields | ({"port": port} if port else {})
 
@@ -273,16 +296,21 @@ def _candidates(attr: str, env: Mapping[str, str],
 
 def _parse(attr: str, where: str, raw: str, errors: list[str]) -> Any:
     """Turn a raw value into the field's type (None, with an error, when it cannot be)."""
+    shown = f"{where}={raw!r}" if len(raw) <= 12 else where  # a long value may be a pasted secret
     if attr == "port":
-        if raw.isdigit():
+        if raw.isdigit() and 0 < int(raw) < 65536:
             return int(raw)
-        errors.append(f"{where}={raw!r} is not a port number")
+        errors.append(f"{shown} is not a port number (1-65535)")
         return None
     if attr == "ssl":
         value = _boolean(raw)
         if value is None:
-            errors.append(f"{where}={raw!r} is neither true nor false")
+            errors.append(f"{shown} is neither true nor false")
         return value
+    if attr == "host" and re.search(r"[@/\s]", raw):
+        errors.append(f"{where} must be a bare host name such as 127.0.0.1 (no scheme, "
+                      "credentials or path)")
+        return None
     return raw
 
 

@@ -203,7 +203,7 @@ def _scene(console: Any, cluster: bool = False) -> int:
         if group is not None:
             group.close()
         else:
-            soketi.stop()
+            soketi.close()
 
 
 def _show_summaries(console: Any, probes: list[tuple[str, Any]]) -> None:

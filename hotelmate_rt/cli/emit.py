@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from .common import ContractOption, ExitCode, fail, load
-from .output import Format, JsonOption, choose_format, format_option
+from .output import Format, JsonOption, choose_format, choose_value, format_option
+
+if TYPE_CHECKING:
+    from hotelmate_rt.contracts import Contract
 
 FORMATS = (Format.TEXT, Format.JSON)
 
@@ -32,9 +35,10 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
     return params
 
 
-def _parse_data(text: str) -> Any:
+def _parse_data(text: str | None) -> Any:
     """Read the payload from inline JSON or `@file`, failing (exit 2) with the JSON error."""
     source = "--data"
+    assert text is not None
     if text.startswith("@"):
         path = Path(text[1:])
         try:
@@ -48,11 +52,26 @@ def _parse_data(text: str) -> Any:
         fail(f"{source} is not JSON: {exc}")
 
 
+def _example(contract: Contract, event: str) -> Any:
+    """Build the contract's example payload for an event (exit 2 naming the right event)."""
+    from hotelmate_rt.contracts import resolve_event
+    from hotelmate_rt.contracts.examples import event_example
+
+    name = resolve_event(contract, event)
+    if name.event is None or name.problem:
+        fail(name.problem or f"event {event!r} is not in the contract",
+             hint="`hotelmate-rt contract show` lists every event")
+    return event_example(contract, name.event)
+
+
 def emit_command(
     event: str = typer.Argument(..., help="Event name from the contract, e.g. booking_checked_in."),
     param: list[str] = typer.Option([], "--param", "-p",
                                     help="Channel parameter NAME=VALUE (repeatable)."),
-    data: str = typer.Option(..., "--data", "-d", help="Payload as JSON, or @file.json."),
+    data: str | None = typer.Option(None, "--data", "-d", help="Payload as JSON, or @file.json."),
+    example: bool = typer.Option(False, "--example",
+                                 help="Send the contract's example payload instead of --data "
+                                      "(`contract show EVENT` shows it)."),
     only: list[str] = typer.Option([], "--only", help="Send only to this channel id (repeatable)."),
     target: str | None = typer.Option(None, "--target", help="Payload-limit target (contract)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show channels; send nothing."),
@@ -68,10 +87,15 @@ def emit_command(
     from .reporters.emit import REPORTER, EmitReport
 
     fmt = choose_format(output_format, as_json, REPORTER.formats)
+    if example == (data is not None):
+        fail("give the payload with --data JSON (or @file.json), or --example for the "
+             "contract's example payload" + (", not both" if example else ""))
     _quiet_library_log()
     contract = load(contract_path, json_errors=fmt is Format.JSON)
+    if target is not None:
+        target = choose_value(target, list(contract.targets), "--target")
     params = _parse_params(param)
-    payload = _parse_data(data)
+    payload = _example(contract, event) if example else _parse_data(data)
     transport: Any
     if dry_run:
         transport = RecordingTransport()

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import ExitCode, fail, stderr, write_text
-from .output import Format, JsonOption, MarkdownOption, choose_format, escape, format_option
+from .output import (
+    Format,
+    JsonOption,
+    MarkdownOption,
+    choose_format,
+    choose_value,
+    escape,
+    format_option,
+)
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts.diff import DiffPolicy, Side
@@ -80,7 +88,8 @@ def diff_command(
     try:
         policy = _policy(config_path)
         if fail_on is not None:
-            policy.fail_on = Level.parse(fail_on)
+            policy.fail_on = Level(choose_value(fail_on.strip(), [lv.value for lv in Level],
+                                                "--fail-on"))
     except ValueError as exc:
         fail(f"--fail-on: {exc}")
     except ConfigError as exc:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import ContractOption, ExitCode, fail, load, stderr
-from .output import Format, JsonOption, choose_format, format_option
+from .output import Format, JsonOption, choose_format, choose_value, escape, format_option
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
@@ -51,8 +51,7 @@ def scan_command(
     from .reporters.scan import REPORTER, ScanReport
 
     fmt = choose_format(output_format, as_json, REPORTER.formats)
-    if fail_on not in FAIL_ON:
-        fail(f"unknown --fail-on {fail_on!r}", hint=f"use one of: {', '.join(FAIL_ON)}")
+    fail_on = choose_value(fail_on, FAIL_ON, "--fail-on")
     start = paths[0] if paths else Path.cwd()
     if config_path is not None and not config_path.is_file():
         fail(f"config file {config_path} does not exist")
@@ -75,6 +74,13 @@ def scan_command(
     contract = _contract_or_none(contract_path, fmt)
     report = ScanReport(_run(targets, contract, config, base), config, fail_on)
     REPORTER.write(report, fmt, output)
+    if output is not None:  # the report went to a file: say so in one line
+        summary = report.result.summary()
+        stderr().print(
+            f"{'ok' if report.ok else 'FAIL'}: {summary['errors']} error(s), "
+            f"{summary['warnings']} warning(s) in {summary['files_seen']} file(s); "
+            f"{fmt.value} report written to {escape(str(output))} (--fail-on {fail_on})",
+            highlight=False)
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FINDINGS))
 
 

@@ -34,7 +34,7 @@ from .outbox import Outbox, stamp
 from .policy import Attempted, RetryPolicy, budget_exhausted, call_with_retry
 from .replay import ReplayReport, replay_file
 from .results import EmitResult, Outcome
-from .transports import PusherTransport, Transport, WireEvent
+from .transports import PusherTransport, Transport, UnconfiguredTransport, WireEvent
 from .validation import EventPlan, EventValidation, Prepared, Refused, describe
 
 log = logging.getLogger("hotelmate_rt.emit")
@@ -71,6 +71,12 @@ def remove_observer(observer: Observer) -> None:
     with _OBSERVERS_LOCK:
         if observer in _OBSERVERS:
             _OBSERVERS.remove(observer)
+
+
+def capturing() -> bool:
+    """Tell whether an observer keeps events from the transport (`capture_events()` is on)."""
+    with _OBSERVERS_LOCK:
+        return any(not observer.passthrough for observer in _OBSERVERS)
 
 
 DeadLetterArg = DeadLetter | str | os.PathLike[str] | Literal[False] | None
@@ -134,7 +140,14 @@ class Emitter:
         if not isinstance(contract, _Contract):
             contract = load_contract(Path(contract) if contract is not None else None)
         settings = settings or load_settings(env)
-        return cls(contract, PusherTransport.from_settings(settings, timeout=timeout), **options)
+        transport: Transport
+        try:
+            transport = PusherTransport.from_settings(settings, timeout=timeout)
+        except ConfigError as exc:
+            if settings.errors or not capturing():
+                raise
+            transport = UnconfiguredTransport(str(exc))  # a capture sends nothing
+        return cls(contract, transport, **options)
 
     # -- validation ------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ NODE_MODULES_ENV = "HOTELMATE_RT_NODE_MODULES"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RUNNING: set[SoketiServer] = set()
+_WORKDIRS: set[Path] = set()
 
 
 class SoketiError(RuntimeError):
@@ -146,6 +147,7 @@ class SoketiServer:
         self.extra_env: dict[str, str] = dict(extra_env or {})
         self._node_modules = node_modules
         self._workdir = Path(tempfile.mkdtemp(prefix="hotelmate-soketi-"))
+        _WORKDIRS.add(self._workdir)  # removed by close(), else at exit (unless detached)
         self.log_path = log_path or self._workdir / "soketi.log"
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
@@ -267,6 +269,7 @@ class SoketiServer:
         """Stop the server and delete its private directory (and the log, if it is there)."""
         self.stop()
         shutil.rmtree(self._workdir, ignore_errors=True)
+        _WORKDIRS.discard(self._workdir)
 
     def kill(self) -> None:
         """Kill soketi with SIGKILL, as a crash would: clients get no close frame."""
@@ -291,6 +294,7 @@ class SoketiServer:
         if self._proc is None or self._proc.poll() is not None:
             raise SoketiError("soketi is not running")
         _RUNNING.discard(self)
+        _WORKDIRS.discard(self._workdir)  # the running server keeps its cwd and log there
         return self._proc.pid
 
     def log_tail(self, lines: int = 40) -> str:
@@ -367,7 +371,11 @@ class SoketiServer:
 
 @atexit.register
 def _stop_all() -> None:
-    """Stop every server this process started and did not detach, at interpreter exit."""
+    """Stop every server this process started and did not detach, and remove their directories
+    (a server only stopped, or never started, must not leave its directory in the temp dir)."""
     for server in list(_RUNNING):
         with contextlib.suppress(Exception):
             server.stop()
+    for workdir in list(_WORKDIRS):
+        shutil.rmtree(workdir, ignore_errors=True)
+    _WORKDIRS.clear()

@@ -6,7 +6,9 @@ the default database elsewhere: the outbox tests' child processes (emitters, rel
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,12 +25,16 @@ MIDDLEWARE = ["django.middleware.common.CommonMiddleware",
               "django.middleware.csrf.CsrfViewMiddleware"]
 
 
+# The SQLite file lives in a directory of this process's own, removed at exit: whichever test
+# opens the database first (a module fixture, a TestCase, the auth view), nothing stays behind.
+_DB_DIR = tempfile.mkdtemp(prefix="hotelmate-rt-django-")
+atexit.register(shutil.rmtree, _DB_DIR, ignore_errors=True)
+
+
 def database(url: str | None) -> dict[str, object]:
-    """The default database: from a URL, else SQLite in a per-process temp file."""
+    """The default database: from a URL, else SQLite in this process's own temp directory."""
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3",
-                "NAME": os.path.join(tempfile.gettempdir(),
-                                     f"hotelmate-rt-django-{os.getpid()}.sqlite3")}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": os.path.join(_DB_DIR, "db.sqlite3")}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": parts.path}

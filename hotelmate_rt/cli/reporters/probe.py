@@ -275,7 +275,8 @@ def describe(event: ProbeEvent) -> str:
                f" [dim]({escape(event.channel_id or 'not in contract')})[/]"
     if isinstance(event, SubscriptionFailed):
         return f"[bold red]subscription refused[/] {escape(event.channel)} by " \
-               f"{event.source} (status {event.status}): {escape(event.reason)}; " \
+               f"{event.source}{'' if event.status is None else f' (status {event.status})'}: " \
+               f"{escape(event.reason)}; " \
                f"{escape(event.meaning)}"
     if isinstance(event, PusherError):
         return f"[red]pusher:error[/] code {event.code}: {escape(event.message)}"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotelmate_rt.errors import ContractLoadError, HotelmateRtError
+from hotelmate_rt.errors import ConfigError, ContractLoadError, HotelmateRtError
 from hotelmate_rt.oncall.checks import Budget, Checklist, RunContext
 from hotelmate_rt.oncall.model import SetupOptions
 from hotelmate_rt.redact import Redactor
@@ -50,6 +50,10 @@ class DoctorContext(RunContext):
                          Budget(options.budget, options.step_timeout))
         self.options = options
         self.settings: PusherSettings = options.read_settings()
+        if not self.settings.source and not self.settings.errors:
+            raise ConfigError("no Pusher settings found: set PUSHER_URL (or PUSHER_APP_ID, "
+                              "PUSHER_KEY, PUSHER_SECRET and PUSHER_HOST/PUSHER_PORT or "
+                              "PUSHER_CLUSTER), or pass --env-file with them")
         self.redactor.add(self.settings.secret)
         self.webhook_url = options.webhook_url or load_tool_settings(
             options.env, env_file=options.backend_env_file).webhook_url

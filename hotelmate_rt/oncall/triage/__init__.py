@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from hotelmate_rt.oncall.checks import CheckSpec
-from hotelmate_rt.oncall.model import Check, TriageReport
+from hotelmate_rt.oncall.model import Check, Status, TriageReport
 
 from . import booking, sent, watch  # noqa: F401  (each module declares its checks when imported)
 from .context import TRIAGE, TriageContext, TriageOptions
@@ -38,5 +38,12 @@ def run_triage(options: TriageOptions, on_check: Callable[[Check], None] | None 
     finally:
         report.duration_s = time.monotonic() - started
         report.could_not_run = ctx.crashes[0] if ctx.crashes else ""
+    if not report.could_not_run and all(c.status is Status.SKIP for c in report.checks):
+        report.could_not_run = ctx.settings.errors[0] if ctx.settings.errors else (
+            f"nothing could be checked for {options.booking_id}: set PUSHER_URL (or "
+            "PUSHER_APP_ID/KEY/SECRET) to ask the server, or pass --guest-token with "
+            "--auth-endpoint, --dead-letter, --log or --watch")
+        report.verdict = f"Triage could not run: {report.could_not_run}."
+        return report
     report.verdict = ctx.verdict()
     return report

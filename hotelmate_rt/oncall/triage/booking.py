@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from hotelmate_rt.oncall.authcheck import post_auth
+from hotelmate_rt.oncall.authcheck import AuthAnswer, post_auth
 from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped, warned
+from hotelmate_rt.oncall.doctor.advice import auth_failure
 from hotelmate_rt.oncall.model import Section
 
 from .context import TRIAGE, TriageContext, when
@@ -15,6 +16,8 @@ from .context import TRIAGE, TriageContext, when
 @TRIAGE.fact("credentials", action="run with the backend's PUSHER_* settings")
 def credentials(ctx: TriageContext) -> str | None:
     """App id, key and secret are known, so the HTTP API can be asked."""
+    if ctx.settings.errors:
+        return ctx.settings.errors[0]
     return None if ctx.settings.has_credentials else \
         "no PUSHER_APP_ID/KEY/SECRET to ask the HTTP API"
 
@@ -130,14 +133,17 @@ def token(ctx: TriageContext) -> Iterator[Outcome]:
     """The guest token must authorize the booking's private channels and refuse others."""
     o = ctx.options
     url, secret = o.auth_endpoint or "", o.guest_token
+    evidence: list[str] = []
+    broken: list[AuthAnswer] = []
 
     def ask(name: str, note: str = "") -> str:
         """POST one channel; return what the endpoint answered, or '' when it signed."""
         answer = post_auth(url, name, token=secret, timeout=o.step_timeout, origin=o.origin)
         evidence.append(f"{name}{note}: {answer.describe()}")
+        if not answer.signed and not answer.refused:
+            broken.append(answer)
         return "" if answer.signed else answer.describe()
 
-    evidence: list[str] = []
     refused = [f"{name} ({why})" for name, _ in ctx.guest_channels
                if name.startswith(("private-", "presence-")) and (why := ask(name))]
     other = "BK-0000-0001" if o.booking_id != "BK-0000-0001" else "BK-0000-0002"
@@ -150,7 +156,12 @@ def token(ctx: TriageContext) -> Iterator[Outcome]:
         yield failed(f"SECURITY: the guest token is authorized for {', '.join(leaks)}",
                      evidence=evidence, code="authorizes-foreign", security=True,
                      next_action="bind guest tokens to their own booking in the auth view")
-    if refused:
+    if broken:
+        summary, action = auth_failure(broken[0], url, o.step_timeout)
+        ctx.say(2, f"The guest page cannot subscribe: {summary}.")
+        yield failed(summary, evidence=evidence, code=f"auth-{broken[0].outcome.value}",
+                     next_action=action)
+    elif refused:
         ctx.say(2, f"The guest page cannot subscribe: the auth endpoint refuses {refused[0]}.")
         yield failed(f"the auth endpoint refuses the guest's own channel(s): {'; '.join(refused)}",
                      evidence=evidence, code="own-refused",

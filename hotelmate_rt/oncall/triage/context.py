@@ -138,6 +138,10 @@ class TriageContext(RunContext):
                     raise ParameterError(f"--expect {item!r}: the booking status machine has no "
                                          f"transition {source} -> {target}")
                 names.extend(transition.emits)
+            elif item.endswith("-") and item[:-1] in self.contract.state_machine("booking").states:
+                raise ParameterError(f"--expect {item!r} lost its '>': quote a transition, "
+                                     f"--expect '{item}>TO' (unquoted, the shell reads > as a "
+                                     "redirection)")
             elif item in self.contract.actions:
                 names.extend(step.event for step in self.contract.actions[item].steps)
             else:

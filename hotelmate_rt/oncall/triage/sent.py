@@ -71,7 +71,7 @@ def dead_letter(ctx: TriageContext) -> Outcome:
                   f"{last.event} at {when(last.failed_at)} ({last.error})",
                   evidence=[f"{when(e.failed_at)} {e.event} -> {', '.join(e.channels)}: {e.error}"
                             + (f" (HTTP {e.status})" if e.status else "") for e in mine[:10]],
-                  next_action="fix the cause, then `hotelmate-rt emit replay` the dead letter",
+                  next_action=f"fix the cause, then resend: `hotelmate-rt replay {path}`",
                   code="dead-lettered")
 
 
