@@ -8,15 +8,18 @@ PY_STAMP   := $(VENV)/.hotelmate-installed
 NODE_STAMP := node_modules/.hotelmate-installed
 PYTEST_ARGS ?=
 
-.PHONY: help install system-packages test lint pytest demo bench soketi clean distclean mutation
+.PHONY: help install system-packages test lint pytest demo bench soketi clean distclean \
+	demo-cluster cluster mutation
 
 help:
-	@echo "make install    venv + pip install -e '.[dev,django,console]' + npm install (soketi, pusher-js)"
+	@echo "make install    venv + pip install -e '.[dev,django,console]' + npm ci (soketi, pusher-js)"
 	@echo "make test       install, ruff, mypy, pytest (what CI runs)"
 	@echo "make lint       ruff + mypy"
 	@echo "make demo       start soketi, send one event, receive it, stop"
 	@echo "make bench      run benchmarks/bench_*.py"
 	@echo "make soketi     run a local soketi on port 6001 until Ctrl-C"
+	@echo "make demo-cluster  the demo on two soketi nodes sharing a Redis adapter"
+	@echo "make cluster    run Redis + two soketi nodes (Redis adapter) until Ctrl-C"
 	@echo "make mutation   mutmut on the security-critical modules, kill rate per module (not in CI)"
 	@echo "make clean      remove caches; make distclean also removes .venv and node_modules"
 
@@ -31,11 +34,11 @@ $(PY_STAMP): pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e '.[dev,django,console]'
 	@touch $@
 
-# `npm ci` rejects this lockfile (msgpackr-extract's optional platform packages are missing from
-# it); `npm install` installs exactly the locked tree and leaves the lockfile unchanged.
+# `npm ci` installs exactly the tree in package-lock.json (which records the optional platform
+# packages too) and fails, instead of rewriting the lockfile, when it disagrees with package.json.
 $(NODE_STAMP): package.json package-lock.json
 	@command -v node >/dev/null || { echo "node is not on PATH: install Node.js 18+" >&2; exit 1; }
-	npm install --no-audit --no-fund --no-update-notifier
+	npm ci --no-audit --no-fund --no-update-notifier
 	@touch $@
 
 lint: install
@@ -67,6 +70,12 @@ mutation: install
 
 soketi: install
 	$(BIN)/python scripts/soketi.py start --port 6001 --foreground
+
+demo-cluster: install
+	$(BIN)/python -m hotelmate_rt.demo --cluster
+
+cluster: install
+	$(BIN)/python scripts/cluster.py start --nodes 2 --foreground
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build dist .demo mutants .hypothesis

@@ -5,6 +5,14 @@ with `npm install`). Every figure comes from one run. The raw baselines are the 
 HotelMate developer calls it (`pusher.Pusher` on its default requests backend); "emit" is the
 emitter as shipped (PusherTransport's default http.client backend), and "emit/requests" is the
 emitter on the same requests-backed client as the raw calls, for transparency.
+
+Outbox (issue 13): on a throwaway PostgreSQL (Debian's server, durable settings: fsync on), each
+sample is one request's transaction, `atomic(): UPDATE booking; emit(...)`, through the outbox
+(row INSERT in the transaction, send after commit, row marked sent) and directly (send after
+commit), alternating; the target is outbox >= 70% of direct events/s. The same without the
+business UPDATE, and 1,000 events in one transaction (one emit_many: one INSERT; and 1,000
+emit() calls: one INSERT each, as Django has no pre-commit hook to gather them; use
+`emit_many` or `Emitter.batch()` for bulk work), are printed too (medians of alternating runs).
 """
 
 from __future__ import annotations
@@ -134,12 +142,92 @@ def bench_batched(client: Any, emitter: Emitter, seq_emitter: Emitter, req_emitt
     }
 
 
+def bench_outbox(contract: Any, soketi: Any, samples: int, count: int) -> dict[str, float]:
+    """Outbox emit vs direct emit on PostgreSQL, same transaction shapes, alternating samples."""
+    from django.conf import settings
+
+    from hotelmate_rt.testing.postgres import PostgresServer
+
+    with PostgresServer(fsync=True) as pg:
+        settings.configure(DATABASES={"default": pg.django_settings()}, USE_TZ=True,
+                           INSTALLED_APPS=["hotelmate_rt.django"], SECRET_KEY="bench")
+        import django
+        from django.core.management import call_command
+        from django.db import connection, transaction
+
+        django.setup()
+        call_command("migrate", "hotelmate_rt", verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE booking (id int PRIMARY KEY, status text)")
+            cursor.execute("INSERT INTO booking VALUES (1, 'CONFIRMED')")
+        settings_ = {"host": soketi.host, "port": soketi.port, "ssl": False}
+        make = lambda outbox: Emitter(  # noqa: E731
+            contract, PusherTransport.create(soketi.app_id, soketi.key, soketi.secret,
+                                             **settings_), strict=True, dead_letter=False,
+            outbox=outbox)
+        direct, outboxed = make(False), make(True)
+
+        def request(emitter: Emitter, write: bool) -> float:
+            """One request: optional business UPDATE + one emit, committed; its duration."""
+            start = time.perf_counter()
+            with transaction.atomic():
+                if write:
+                    with connection.cursor() as cursor:
+                        cursor.execute("UPDATE booking SET status = %s WHERE id = 1", ["IN_HOUSE"])
+                emitter.emit("booking_checked_in", CHECKED_IN, hotel_slug="hotel-paradise")
+            return time.perf_counter() - start
+
+        out: dict[str, float] = {}
+        for write, label in ((True, "write"), (False, "bare")):
+            times: dict[str, list[float]] = {"direct": [], "outbox": []}
+            for index in range(samples + 20):
+                for name, emitter in (("direct", direct), ("outbox", outboxed)):
+                    took = request(emitter, write)
+                    if index >= 20:
+                        times[name].append(took)
+            for name in times:
+                out[f"{label}_{name}_ms"] = statistics.median(times[name]) * 1e3
+                out[f"{label}_{name}_per_s"] = 1 / statistics.median(times[name])
+            out[f"{label}_ratio_pct"] = out[f"{label}_outbox_per_s"] / out[f"{label}_direct_per_s"] * 100
+        items = [("booking_overstay_flagged", {"booking_id": f"BK-2025-{i:04d}",
+                                               "room_number": str(100 + i % 50), "flagged_at": AT},
+                  {"hotel_slug": f"hotel-{i % 20}"}) for i in range(count)]
+
+        def transaction_of(emitter: Emitter, one_by_one: bool) -> float:
+            """`count` events in one transaction (emit_many, or emit() each); its duration."""
+            start = time.perf_counter()
+            with transaction.atomic():
+                if one_by_one:
+                    for event, data, params in items:
+                        emitter.emit(event, data, **params)
+                else:
+                    emitter.emit_many(items)
+            return time.perf_counter() - start
+
+        for one_by_one, label, rounds in ((False, "many", 9), (True, "each", 3)):
+            times = {"direct": [], "outbox": []}
+            for index in range(rounds + 1):  # alternating; the first round warms up
+                for name, emitter in (("direct", direct), ("outbox", outboxed)):
+                    took = transaction_of(emitter, one_by_one)
+                    if index:
+                        times[name].append(took)
+            for name in times:
+                out[f"{label}_{name}_events_per_s"] = count / statistics.median(times[name])
+            out[f"{label}_ratio_pct"] = \
+                out[f"{label}_outbox_events_per_s"] / out[f"{label}_direct_events_per_s"] * 100
+        direct.close()
+        outboxed.close()
+        connection.close()
+    return out
+
+
 def main() -> None:
     """Start soketi, run every benchmark, print a table (or JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=1500)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-outbox", action="store_true", help="Skip the PostgreSQL outbox part.")
     args = parser.parse_args()
     contract = load_contract(ROOT / "channels.yaml")
     with SoketiServer(app_id="4242", key="bench-key", secret="bench-secret") as soketi:
@@ -159,6 +247,8 @@ def main() -> None:
                                             args.events)}
         for each in (emitter, seq, req_emitter, req_seq):
             each.close()
+        if not args.no_outbox:
+            results["outbox"] = bench_outbox(contract, soketi, min(args.samples, 500), args.events)
     if args.json:
         print(json.dumps(results, indent=2))
         return
@@ -179,6 +269,20 @@ def main() -> None:
           f" all on one channel {b['emit_many_single_channel_events_per_s']:.0f}/s)"
           f" | emit_many/requests {b['emit_many_requests_events_per_s']:.0f}/s"
           f" (1 lane {b['emit_many_requests_one_lane_events_per_s']:.0f}/s)")
+    o = results.get("outbox")
+    if o:
+        print(f"outbox on PostgreSQL (fsync on), one request = atomic(UPDATE booking; emit):"
+              f" direct {o['write_direct_per_s']:.0f}/s ({o['write_direct_ms']:.3f} ms)"
+              f" | outbox {o['write_outbox_per_s']:.0f}/s ({o['write_outbox_ms']:.3f} ms)"
+              f" | outbox keeps {o['write_ratio_pct']:.0f}% (target >= 70%)")
+        print(f"outbox, atomic(emit) alone: direct {o['bare_direct_per_s']:.0f}/s"
+              f" | outbox {o['bare_outbox_per_s']:.0f}/s ({o['bare_ratio_pct']:.0f}%)"
+              f" | {args.events} events in one transaction (emit_many): direct"
+              f" {o['many_direct_events_per_s']:.0f}/s | outbox {o['many_outbox_events_per_s']:.0f}/s"
+              f" ({o['many_ratio_pct']:.0f}%)"
+              f" | the same as {args.events} emit() calls: direct"
+              f" {o['each_direct_events_per_s']:.0f}/s | outbox {o['each_outbox_events_per_s']:.0f}/s"
+              f" ({o['each_ratio_pct']:.0f}%)")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,24 @@ interpreter). Two phases in one run:
    trigger_batch from `--threads` sender threads); reports the achieved send rate, what each
    receiver got, the drops, and the receive rate.
 
-Targets (from the issue): probe p50 at most 1.5x pusher-js; 20,000 events at >= 5,000/s all
-received and judged, none dropped. Run: `.venv/bin/python benchmarks/bench_probe.py [--json]`.
+3. fan-in: `--fanin-channels` private channels (staff room channels) authorized through the
+   test auth endpoint (the real Django view, `AuthServer`, in this process) and subscribed, then
+   one event on each. The probe runs in its own process (`--fanin-probe`, so its resident memory
+   is its own: `ru_maxrss`) and pusher-js on Node (`pusher_js_fanin.js`, one XHR per channel as
+   the browser does) does the same right after it, on the same soketi and auth endpoint; each
+   times `connect -> every subscription confirmed`. The events are sent once to both (trigger to
+   100 channels per call).
+
+Targets (from the issues): probe p50 at most 1.5x pusher-js; 20,000 events at >= 5,000/s all
+received and judged, none dropped; fan-in of 1,000 private channels subscribed at least as fast
+as pusher-js, every event received, under 200 MB resident.
+Run: `.venv/bin/python benchmarks/bench_probe.py [--phases latency,rate,fanin] [--json]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -33,6 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHANNEL = "hotel-bench-hotel"
 EVENT = "offer-created"
 RATE_BASE = 1_000_000
+FANIN_HOTEL = "bench-hotel"
+FANIN_TOKEN = "bench-staff-token"
+FANIN_EVENT = "booking_checked_in"
 
 
 def payload(seq: int) -> dict[str, Any]:
@@ -181,6 +195,132 @@ class NodeReceiver:
         return {int(seq): t / 1000.0 for seq, t in json.loads(line)["received"]}
 
 
+# -- fan-in ----------------------------------------------------------------------------------
+
+
+def fanin_probe(key: str, host: str, port: str, auth_url: str, channels_file: str) -> None:
+    """The probe's side of the fan-in (its own process): subscribe, count, report its RSS."""
+    import resource
+
+    from hotelmate_rt.contracts import load_contract
+    from hotelmate_rt.probes import Judged, ProbeSettings, Subscribed, SubscriptionFailed, build_probe
+    from hotelmate_rt.settings import load_settings
+
+    names = [n for n in Path(channels_file).read_text().split("\n") if n.strip()]
+    contract = load_contract(ROOT / "channels.yaml")
+    settings = ProbeSettings(pusher=load_settings({"PUSHER_KEY": key, "PUSHER_HOST": host,
+                                                   "PUSHER_PORT": port}),
+                             channels=names, token=FANIN_TOKEN, auth_endpoint=auth_url)
+    started = time.perf_counter()
+    probe = build_probe(settings, contract)
+
+    def wait_done() -> None:
+        """Close the probe when the parent says done."""
+        sys.stdin.readline()
+        probe.close()
+
+    threading.Thread(target=wait_done, daemon=True).start()
+    settled = failed = received = conforming = 0
+    channels: set[str] = set()
+    for event in probe.events():
+        if isinstance(event, Subscribed | SubscriptionFailed):
+            settled += 1
+            failed += isinstance(event, SubscriptionFailed)
+            if settled == len(names):
+                print(json.dumps({"subscribed_s": time.perf_counter() - started,
+                                  "failed": failed}), flush=True)
+        elif isinstance(event, Judged):
+            received += 1
+            conforming += event.ok
+            channels.add(event.channel)
+            if received == len(names):
+                print(json.dumps({"all_received": True}), flush=True)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"received": received, "channels_with_events": len(channels),
+                      "conforming": conforming, "peak_rss_mb": round(rss, 1)}), flush=True)
+
+
+class LineProcess:
+    """A child process whose JSON stdout lines are read on a thread."""
+
+    def __init__(self, argv: list[str]) -> None:
+        """Start it."""
+        import queue
+
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, cwd=ROOT)
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        """Parse each stdout line."""
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith("{"):
+                self.lines.put(json.loads(line))
+
+    def next(self, timeout: float) -> dict[str, Any]:
+        """Return the next JSON line, or raise SystemExit after `timeout`."""
+        import queue
+
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            self.proc.kill()
+            raise SystemExit(f"{self.proc.args[1]} said nothing within {timeout:g} s") from None
+
+    def done(self, timeout: float = 60) -> dict[str, Any]:
+        """Say done; return the last JSON line."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("done\n")
+        self.proc.stdin.flush()
+        last = self.next(timeout)
+        self.proc.wait(timeout)
+        return last
+
+
+def fanin(soketi: Any, count: int) -> dict[str, Any]:
+    """Run the fan-in phase: the probe, then pusher-js, on `count` private channels."""
+    import tempfile
+
+    import pusher
+
+    from hotelmate_rt.auth import Principal
+    from hotelmate_rt.contracts import load_contract
+    from hotelmate_rt.testing.auth_server import AuthServer
+
+    contract = load_contract(ROOT / "channels.yaml")
+    names = [contract.render("room", hotel_slug=FANIN_HOTEL, room_number=str(1000 + n))
+             for n in range(count)]
+    tokens = {FANIN_TOKEN: Principal.staff(FANIN_HOTEL, user_id=1)}
+    with AuthServer(contract, soketi.key, soketi.secret, tokens) as auth, \
+            tempfile.TemporaryDirectory(prefix="hotelmate-bench-fanin-") as tmp:
+        channels_file = Path(tmp) / "channels.txt"
+        channels_file.write_text("\n".join(names) + "\n")
+        where = [soketi.key, soketi.host, str(soketi.port), auth.url]
+        probe = LineProcess([sys.executable, __file__, "--fanin-probe", *where,
+                             str(channels_file)])
+        probe_sub = probe.next(120)
+        node = LineProcess(["node", str(Path(__file__).with_name("pusher_js_fanin.js")), *where,
+                            FANIN_TOKEN, str(channels_file)])
+        node_sub = node.next(120)
+        client = pusher.Pusher(**soketi.pusher_kwargs())
+        data = {"booking_id": "BK-2025-0001", "status": "IN_HOUSE", "room_number": "1000",
+                "checked_in_at": "2025-06-01T14:00:00Z"}
+        sent_at = time.perf_counter()
+        for first in range(0, count, 100):
+            client.trigger(names[first:first + 100], FANIN_EVENT, data)
+        with contextlib.suppress(SystemExit):
+            probe.next(30)  # all received (or give up after 30 s)
+        time.sleep(0.5)
+        delivered_s = time.perf_counter() - sent_at
+        probe_end = probe.done()
+        node_end = node.done()
+    return {"channels": count, "auth_requests": len(auth.requests),
+            "probe": {**probe_sub, **probe_end}, "pusher_js": {**node_sub, **node_end},
+            "delivery_window_s": round(delivered_s, 2)}
+
+
 # -- orchestration ---------------------------------------------------------------------------
 
 
@@ -241,14 +381,23 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=6_000)
     parser.add_argument("--threads", type=int, default=4, help="threads per sender process")
     parser.add_argument("--senders", type=int, default=2, help="sender processes (rate phase)")
+    parser.add_argument("--fanin-channels", type=int, default=1000)
+    parser.add_argument("--phases", default="latency,rate,fanin",
+                        help="comma-separated: latency, rate, fanin")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
+    phases = set(args.phases.split(","))
 
     from hotelmate_rt.testing.soketi import SoketiServer
 
     soketi = SoketiServer(extra_env={"SOKETI_DEFAULT_APP_MAX_BACKEND_EVENTS_PER_SEC": "-1"})
     soketi.start()
+    out: dict[str, Any] = {"soketi": "1.6.1", "cpus": os.cpu_count()}
     try:
+        if "fanin" in phases:
+            out["fanin"] = fanin(soketi, args.fanin_channels)
+        if not phases & {"latency", "rate"}:
+            return report(out, args)
         conn = soketi.pusher_kwargs()
         node = NodeReceiver(soketi.host, soketi.port, soketi.key)
         probe = ProbeReceiver(soketi.host, soketi.port, soketi.key)
@@ -270,7 +419,6 @@ def main() -> int:
         soketi.stop()
 
     probe_got = probe.received
-    out: dict[str, Any] = {"soketi": "1.6.1", "cpus": os.cpu_count()}
     sent = lat["sent"]
     out["latency"] = {
         "events": n_lat,
@@ -307,11 +455,35 @@ def main() -> int:
         "rate_at_least_5000_per_s": out["rate"]["achieved_send_rate_per_s"] >= 5000,
         "none_dropped": out["rate"]["probe"]["dropped"] == 0,
     }
+    return report(out, args)
+
+
+def report(out: dict[str, Any], args: Any) -> int:
+    """Add the fan-in targets, print the figures, return 0 when every target is met."""
+    targets = out.setdefault("targets", {})
+    fan = out.get("fanin")
+    if fan is not None:
+        probe, js = fan["probe"], fan["pusher_js"]
+        targets.update({
+            "fanin_subscribe_ratio": round(probe["subscribed_s"] / js["subscribed_s"], 2),
+            "fanin_at_least_as_fast_as_pusher_js": probe["subscribed_s"] <= js["subscribed_s"],
+            "fanin_every_event_received": probe["received"] == fan["channels"]
+            and probe["channels_with_events"] == fan["channels"],
+            "fanin_under_200_mb": probe["peak_rss_mb"] < 200,
+        })
     if args.json:
         print(json.dumps(out, indent=2))
-    else:
+        return 0 if all(v for k, v in targets.items() if not k.endswith("ratio")) else 1
+    if fan is not None:
+        print(f"fan-in ({fan['channels']} private channels, {fan['auth_requests']} auth requests)")
+        for name in ("probe", "pusher_js"):
+            f = fan[name]
+            rss = f" peak RSS {f['peak_rss_mb']} MB" if "peak_rss_mb" in f else ""
+            print(f"  {name:15} subscribed in {f['subscribed_s']:.2f} s ({f['failed']} failed), "
+                  f"received {f['received']} on {f['channels_with_events']} channels{rss}")
+    if "latency" in out:
         lat_out, rate_out = out["latency"], out["rate"]
-        print(f"latency ({n_lat} events, one every {args.latency_interval * 1000:g} ms)")
+        print(f"latency ({lat_out['events']} events, one every {args.latency_interval * 1000:g} ms)")
         for name in ("probe_judged", "probe_received", "pusher_js"):
             f = lat_out[name]
             print(f"  {name:15} p50 {f['p50_ms']:7.3f} ms  p99 {f['p99_ms']:7.3f} ms  "
@@ -322,13 +494,14 @@ def main() -> int:
             f = rate_out[name]
             print(f"  {name:15} received {f['received']}  dropped {f['dropped']}  "
                   f"receive rate {f['receive_rate_per_s']:g}/s")
-        print(f"targets: {out['targets']}")
-    targets = out["targets"]
-    return 0 if all(v for k, v in targets.items() if k != "p50_ratio") else 1
+    print(f"targets: {targets}")
+    return 0 if all(v for k, v in targets.items() if not k.endswith("ratio")) else 1
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--send":
+    if len(sys.argv) > 1 and sys.argv[1] == "--fanin-probe":
+        fanin_probe(*sys.argv[2:7])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--send":
         _, _, mode, conn_json, count, pace, threads, first_seq = sys.argv
         send(mode, json.loads(conn_json), int(count), float(pace), int(threads), int(first_seq))
     else:

@@ -30,25 +30,23 @@ SECRET_KEYS = frozenset({
 _VALUE = r"[^\s\"',&}]+"
 _TOKEN = r"[A-Za-z0-9._~+/=-]"
 """A character of a token: base64(url), hex, JWT, DRF."""
-_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
-    (re.compile(r"(?i)\b(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|token|basic)\s+)" + _TOKEN + "+"),
-     r"\1" + MASK),
-    (re.compile(r"(?i)\b(bearer\s+)" + _TOKEN + "{8,}"), r"\1" + MASK),
-    (re.compile(r"(?i)(auth_signature=)[0-9a-f]+"), r"\1" + MASK),
-    (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@"), r"\1" + MASK + "@"),
-    (re.compile(r"(?i)\b(token\s+)(" + _TOKEN + "+)"),
-     lambda m: m[1] + MASK if _looks_like_credential(m[2]) else m[0]),
-    (re.compile(r"""(?i)([a-z0-9_]*(?:secret|password|token))(["']?)(\s*([=:])\s*)(["']?)("""
-                + _VALUE + ")"),
-     lambda m: m[0] if _prose(m[1], m[2] + m[5], m[4], m[6]) else m[1] + m[2] + m[3] + m[5] + MASK),
-    (re.compile(r"\b([A-Za-z0-9_-]{2,}:)[0-9a-f]{64}\b"), r"\1" + MASK),
-)
+# Every run of characters before a required delimiter is bounded ({0,31}, {2,128}...): the
+# patterns scan hostile text (server answers, frames), which must never take quadratic time.
 
 
-def _prose(key: str, quotes: str, separator: str, value: str) -> bool:
-    """Tell `app secret: refused` (a sentence) from `PUSHER_SECRET: x` or `secret=x` (settings)."""
-    return (separator == ":" and not quotes and not key.isupper() and "_" not in key
-            and not _looks_like_credential(value))
+def _assignment(m: re.Match[str]) -> str:
+    """Mask `secret=x`, `PUSHER_SECRET: x`, `"token": x`; keep prose ("app secret: refused").
+
+    Groups: the key word, a quote after it, the separator with its spaces, the separator, a
+    quote before the value, the value. The key is part of an identifier (`pusher_secret`,
+    `mysecret`) when the character before it is a letter, digit or `_`.
+    """
+    before = m.string[m.start() - 1] if m.start() else " "
+    setting = (m[4] == "=" or m[2] or m[5] or m[1].isupper() or before == "_"
+               or before.isalnum())
+    if not setting and not _looks_like_credential(m[6]):
+        return m[0]
+    return m[1] + m[2] + m[3] + m[5] + MASK
 
 
 def _looks_like_credential(value: str) -> bool:
@@ -58,6 +56,25 @@ def _looks_like_credential(value: str) -> bool:
     letters = [c for c in value if c.isalpha()]
     mixed = any(c.isupper() for c in letters) and any(c.islower() for c in letters)
     return len(value) >= 24 or (len(value) >= 16 and mixed)
+
+
+def _token_word(m: re.Match[str]) -> str:
+    """Mask the value after a `token` word when it looks like a credential (`token 9f8e7d6c5b4a`)."""
+    return m[1] + MASK if _looks_like_credential(m[2]) else m[0]
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], Any], ...] = (
+    (re.compile(r"(?i)\b(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer|token|basic)\s+)"
+                + _TOKEN + "+"), r"\1" + MASK),
+    (re.compile(r"(?i)\b(bearer\s+)" + _TOKEN + "{8,}"), r"\1" + MASK),
+    (re.compile(r"(?i)(auth_signature=)[0-9a-f]+"), r"\1" + MASK),
+    (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]{0,31}://[^:/@\s]{1,256}:)[^@\s/]{1,1024}@"),
+     r"\1" + MASK + "@"),
+    (re.compile(r"(?i)\b(token\s+)(" + _TOKEN + "+)"), _token_word),
+    (re.compile(r"""(?i)(secret|password|token)(["']?)(\s*([=:])\s*)(["']?)(""" + _VALUE + ")"),
+     _assignment),
+    (re.compile(r"\b([A-Za-z0-9_-]{2,128}:)[0-9a-f]{64}\b"), r"\1" + MASK),
+)
 
 
 class Redactor:

@@ -16,10 +16,19 @@ URL), highest first:
    on this machine (127.0.0.1); TLS is on, except for a host or port set without a URL or a TLS
    variable (soketi is plain); the port is 443 with TLS, 80 without.
 
+The nodes of a cluster (soketi nodes behind a load balancer, sharing a Redis adapter) are
+`HOTELMATE_RT_PUSHER_NODES=HOST:PORT,HOST:PORT` (or `--node HOST:PORT` repeated): the probe fails
+over between them and doctor checks each one; every node shares the TLS setting, app and key.
+
 Variables come from the process environment, with a `--env-file` laid over it. Every value that
 loses to another is reported in `problems` (the settings stay usable); a value that cannot be used
 (a malformed URL, a port that is not a number) is in `errors`, and `require()` raises it.
 The secret never appears in a repr, a description or an error.
+
+The tool's own delivery settings (`HOTELMATE_RT_OUTBOX`, `HOTELMATE_RT_WEBHOOK_URL`, and the
+test project's `HOTELMATE_RT_TEST_DB_URL`) are read by `load_tool_settings`, from the same
+environment and env file; a Django app's `settings.HOTELMATE_RT` keys are read by
+`hotelmate_rt.django.conf`, after these variables.
 """
 
 from __future__ import annotations
@@ -27,17 +36,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from hotelmate_rt.errors import ConfigError
-from hotelmate_rt.redact import redact_text
 
 __all__ = [
     "FRONTEND_PREFIXES", "TOOL_PREFIX", "VARIABLES", "FrontendSettings", "PusherSettings",
-    "flag_overrides", "load_settings", "parse_env_text", "read_env_file",
+    "ToolSettings", "flag_overrides", "load_settings", "load_tool_settings", "parse_env_text",
+    "read_env_file",
 ]
 
 TOOL_PREFIX = "HOTELMATE_RT_"
@@ -62,10 +71,15 @@ FLAGS = {"app_id": "--app-id", "key": "--key", "secret": "--secret", "cluster": 
          "host": "--host", "port": "--port", "ssl": "--tls/--no-tls"}
 """The command-line flag that overrides each field (doctor, triage, listen)."""
 
+NODES_VARIABLE = TOOL_PREFIX + "PUSHER_NODES"
+"""The nodes of a cluster, `HOST:PORT,HOST:PORT` (`--node` overrides it)."""
+
 VARIABLES = ("PUSHER_URL", *(name for names in FIELDS.values() for name in names),
-             "HOTELMATE_RT_PUSHER_<NAME>", "HOTELMATE_RT_CONTRACT", "HOTELMATE_RT_DEAD_LETTER",
+             "HOTELMATE_RT_PUSHER_<NAME>", NODES_VARIABLE, "HOTELMATE_RT_CONTRACT",
+             "HOTELMATE_RT_DEAD_LETTER",
              "HOTELMATE_RT_TOKEN", "HOTELMATE_RT_AUTH_ENDPOINT", "HOTELMATE_RT_GUEST_TOKEN",
-             "HOTELMATE_RT_STAFF_TOKEN")
+             "HOTELMATE_RT_STAFF_TOKEN", "HOTELMATE_RT_OUTBOX", "HOTELMATE_RT_WEBHOOK_URL",
+             "HOTELMATE_RT_TEST_DB_URL")
 """Every variable the package reads (the README's Settings table lists each one)."""
 
 
@@ -116,6 +130,7 @@ class PusherSettings:
     host: str = ""
     port: int | None = None
     ssl: bool = True
+    nodes: list[tuple[str, int]] = field(default_factory=list)
     source: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -161,6 +176,16 @@ class PusherSettings:
         """The websocket URL a client connects to with this key."""
         return f"{'wss' if self.ssl else 'ws'}://{self.ws_host}:{self.ws_port}/app/{self.key}"
 
+    def node(self, host: str, port: int) -> PusherSettings:
+        """Return these settings pointed at one node of the cluster (same app, key, TLS)."""
+        return replace(self, host=host, port=port, nodes=[],
+                       source={**self.source, "host": "node", "port": "node"},
+                       problems=[], errors=[])
+
+    def node_settings(self) -> list[PusherSettings]:
+        """Return one settings object per node, or just these settings without a node list."""
+        return [self.node(h, p) for h, p in self.nodes] if self.nodes else [self]
+
     @property
     def has_credentials(self) -> bool:
         """Tell whether app id, key and secret are all known (needed for the HTTP API)."""
@@ -197,37 +222,64 @@ class PusherSettings:
         return {"app_id": self.app_id or None, "key": self.key or None,
                 "secret": "set" if self.secret else None, "cluster": self.cluster or None,
                 "host": self.host or None, "port": self.port, "ssl": self.ssl,
+                "nodes": [f"{h}:{p}" for h, p in self.nodes] or None,
                 "api_url": self.api_url, "source": dict(self.source)}
 
 
 def flag_overrides(*, app_id: str | None = None, key: str | None = None,
                    secret: str | None = None, host: str | None = None, port: int | None = None,
-                   cluster: str | None = None, tls: bool | None = None) -> dict[str, str]:
+                   cluster: str | None = None, tls: bool | None = None,
+                   nodes: list[str] | None = None) -> dict[str, str]:
     """Turn command-line flags into `overrides` for `load_settings` (unset flags left out)."""
     out = {"PUSHER_APP_ID": app_id, "PUSHER_KEY": key, "PUSHER_SECRET": secret,
            "PUSHER_HOST": host, "PUSHER_PORT": None if port is None else str(port),
            "PUSHER_CLUSTER": cluster,
-           "PUSHER_USE_TLS": None if tls is None else ("true" if tls else "false")}
+           "PUSHER_USE_TLS": None if tls is None else ("true" if tls else "false"),
+           NODES_VARIABLE: ",".join(nodes) if nodes else None}
     return {name: value for name, value in out.items() if value}
 
 
+def _url_problem(url: str) -> str:
+    """Say what is wrong with an unusable PUSHER_URL without quoting any part of it.
+
+    A URL that does not parse may carry its secret anywhere (`key:secret@host` without a scheme,
+    a secret with an unencoded `/`), so nothing from it is echoed, only the shape it lacks.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "it does not start with http:// or https://"
+    if scheme.lower() not in {"http", "https"}:
+        return "its scheme is neither http nor https"
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" not in netloc:
+        if "@" in rest:
+            return "a '/', '?' or '#' in the key or secret must be percent-encoded (%2F, %3F, %23)"
+        return "it has no KEY:SECRET@ before the host"
+    if ":" not in netloc.rpartition("@")[0]:
+        return "it has no :SECRET after the key"
+    return ("its host or port does not parse (a port is a number up to 65535; a [ or ] in the "
+            "secret must be percent-encoded)")
+
+
 def _read_url(env: Mapping[str, str], errors: list[str]) -> dict[str, Any]:
-    """Split PUSHER_URL into fields (an unusable URL is an error, never echoed with its secret)."""
+    """Split PUSHER_URL into fields (an unusable URL is an error that never quotes the URL)."""
     url = (env.get(TOOL_PREFIX + "PUSHER_URL") or env.get("PUSHER_URL") or "").strip()
     if not url:
         return {}
-    parts = urlsplit(url)
-    match = re.fullmatch(r"/apps/([0-9]+)/?", parts.path or "")
     try:
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:
-        match = None
-    if parts.scheme not in {"http", "https"} or not parts.hostname or match is None or \
-            not parts.username or parts.password is None:
-        errors.append(f"PUSHER_URL must look like {_URL_FORM} (got {redact_text(url)!r})")
+        usable = parts.scheme in {"http", "https"} and bool(parts.hostname) and \
+            bool(parts.username) and parts.password is not None
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+        usable, parts, port = False, None, None
+    match = re.fullmatch(r"/apps/([0-9]+)/?", parts.path or "") if parts is not None else None
+    if not usable or parts is None or match is None:
+        why = _url_problem(url) if not usable else "its path is not /apps/ and a numeric app id"
+        errors.append(f"PUSHER_URL must look like {_URL_FORM}: {why}")
         return {}
-    fields = {"app_id": match.group(1), "key": unquote(parts.username),
-              "secret": unquote(parts.password), "host": parts.hostname,
+    fields = {"app_id": match.group(1), "key": unquote(parts.username or ""),
+              "secret": unquote(parts.password or ""), "host": parts.hostname,
               "ssl": parts.scheme == "https"}
     return fields | ({"port": port} if port else {})
 
@@ -244,26 +296,50 @@ def _candidates(attr: str, env: Mapping[str, str],
 
 def _parse(attr: str, where: str, raw: str, errors: list[str]) -> Any:
     """Turn a raw value into the field's type (None, with an error, when it cannot be)."""
+    shown = f"{where}={raw!r}" if len(raw) <= 12 else where  # a long value may be a pasted secret
     if attr == "port":
-        if raw.isdigit():
+        if raw.isdigit() and 0 < int(raw) < 65536:
             return int(raw)
-        errors.append(f"{where}={raw!r} is not a port number")
+        errors.append(f"{shown} is not a port number (1-65535)")
         return None
     if attr == "ssl":
         value = _boolean(raw)
         if value is None:
-            errors.append(f"{where}={raw!r} is neither true nor false")
+            errors.append(f"{shown} is neither true nor false")
         return value
+    if attr == "host" and re.search(r"[@/\s]", raw):
+        errors.append(f"{where} must be a bare host name such as 127.0.0.1 (no scheme, "
+                      "credentials or path)")
+        return None
     return raw
+
+
+def _environment(env: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    """The variables: `env` (`os.environ` by default) with the env file laid over it."""
+    merged: dict[str, str] = dict(os.environ if env is None else env)
+    if env_file is not None:
+        merged.update(read_env_file(env_file))
+    return merged
+def _read_nodes(raw: str, where: str, errors: list[str]) -> list[tuple[str, int]]:
+    """Parse `HOST:PORT,HOST:PORT` (an unusable entry is an error naming it)."""
+    nodes: list[tuple[str, int]] = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        host, sep, port = item.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            errors.append(f"{where} entry {item!r} is not HOST:PORT")
+            continue
+        if (host, int(port)) not in nodes:
+            nodes.append((host, int(port)))
+    return nodes
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, env_file: Path | None = None,
                   overrides: Mapping[str, str | None] | None = None) -> PusherSettings:
     """Read the settings in the documented precedence from the environment (`os.environ` by
     default) with an env file laid over it, and command-line overrides (by PUSHER_* name)."""
-    merged: dict[str, str] = dict(os.environ if env is None else env)
-    if env_file is not None:
-        merged.update(read_env_file(env_file))
+    merged = _environment(env, env_file)
     s = PusherSettings()
     url = _read_url(merged, s.errors)
     for attr, value in url.items():
@@ -293,12 +369,51 @@ def load_settings(env: Mapping[str, str] | None = None, *, env_file: Path | None
                 del s.source["port"]
         setattr(s, attr, value)
         s.source[attr] = where
+    flagged = (overrides or {}).get(NODES_VARIABLE)
+    raw_nodes = flagged or merged.get(NODES_VARIABLE, "")
+    if raw_nodes.strip():
+        where = "--node" if flagged else NODES_VARIABLE
+        s.nodes = _read_nodes(raw_nodes, where, s.errors)
+        s.source["nodes"] = where
+        if s.nodes and not s.host:  # the first node is where a single connection goes
+            s.host, s.port = s.nodes[0]
+            s.source["host"] = s.source["port"] = where
     if "ssl" not in s.source:
         s.ssl = not (s.host or s.port)  # hosted Pusher speaks TLS; a server of your own is plain
     if s.host and s.cluster:
         s.problems.append(f"{s.source['host']} and {s.source['cluster']} are both set; the "
                           f"host wins and cluster {s.cluster!r} is ignored")
     return s
+
+
+@dataclass(slots=True)
+class ToolSettings:
+    """The tool's own delivery settings (the outbox, the webhook endpoint, the test database)."""
+
+    outbox: bool | None = None
+    """HOTELMATE_RT_OUTBOX: emitters write through the outbox (None: not set, Django decides)."""
+    webhook_url: str = ""
+    """HOTELMATE_RT_WEBHOOK_URL: the backend's Pusher webhook endpoint, checked by `doctor`."""
+    test_db_url: str = ""
+    """HOTELMATE_RT_TEST_DB_URL: the test project's database (`postgresql://...`, `sqlite:///...`)."""
+
+
+def load_tool_settings(env: Mapping[str, str] | None = None, *,
+                       env_file: Path | None = None) -> ToolSettings:
+    """Read the tool's delivery settings from the environment with an env file laid over it.
+
+    An HOTELMATE_RT_OUTBOX that is neither true nor false raises ConfigError (it would otherwise
+    silently leave the outbox off or on).
+    """
+    merged = _environment(env, env_file)
+    raw = (merged.get(TOOL_PREFIX + "OUTBOX") or "").strip()
+    outbox = _boolean(raw) if raw else None
+    if raw and (outbox is None or raw.lower() in {"http", "https", "ws", "wss"}):
+        raise ConfigError(f"{TOOL_PREFIX}OUTBOX={raw!r} is neither true nor false (1/0, "
+                          "true/false, yes/no, on/off)")
+    return ToolSettings(outbox=outbox,
+                        webhook_url=(merged.get(TOOL_PREFIX + "WEBHOOK_URL") or "").strip(),
+                        test_db_url=(merged.get(TOOL_PREFIX + "TEST_DB_URL") or "").strip())
 
 
 @dataclass(slots=True)

@@ -67,7 +67,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
         finally:
-            server.stop()
+            server.close()
         return 0
     pid = server.detach()
     if args.pidfile:

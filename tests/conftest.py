@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hotelmate_rt.contracts import Contract
+from hotelmate_rt.testing.cluster import SoketiCluster
 from hotelmate_rt.testing.soketi import SoketiError, SoketiServer, find_node_modules
 from hotelmate_rt.testing.soketi import free_port as _free_port
 
@@ -70,3 +71,25 @@ def fresh_soketi() -> Iterator[SoketiServer]:
         yield _start(server)
     finally:
         server.close()
+
+
+# -- the soketi cluster (issue 16): Redis + soketi nodes on the Redis adapter ------------------
+
+
+@pytest.fixture
+def soketi_cluster() -> Iterator[SoketiCluster]:
+    """Redis and two soketi nodes sharing the Redis adapter; the test may add or kill nodes."""
+    from hotelmate_rt.testing.redis import RedisError
+
+    cluster = SoketiCluster(2, TEST_APP_ID, TEST_KEY, TEST_SECRET)
+    try:
+        find_node_modules()
+        cluster.start()
+    except (SoketiError, RedisError) as exc:
+        cluster.close()
+        pytest.fail(f"the soketi cluster did not start: {exc}\nRun `make install` first.",
+                    pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.close()

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from . import contract
+from . import contract, infer
 
 app = typer.Typer(
     name="hotelmate-rt",
@@ -17,6 +17,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain click help: keeps rich (~200 ms of imports) off the --help path
 )
 app.add_typer(contract.app, name="contract")
+infer.register(contract.app)  # issue 10: `contract infer`
 
 
 def _show_version(value: bool) -> None:

@@ -29,7 +29,7 @@ ContractOption = typer.Option(
     None, "--contract", "-c", envvar="HOTELMATE_RT_CONTRACT",
     help="Contract file [default: ./channels.yaml; env HOTELMATE_RT_CONTRACT].")
 __all__ = ["ContractOption", "ExitCode", "JsonOption", "fail", "load", "print_error",
-           "print_json", "print_ndjson", "stderr", "stdout"]
+           "print_json", "print_ndjson", "stderr", "stdout", "write_text"]
 
 
 def stdout() -> Console:
@@ -84,3 +84,16 @@ def load(path: Path | None, json_errors: bool = False) -> Contract:
             for problem in exc.problems:
                 console.print(f"[bold red]error:[/] {escape(str(problem))}")
         raise typer.Exit(int(ExitCode.USAGE)) from None
+
+
+def write_text(text: str, out: Path | None) -> None:
+    """Write a generated file (or stdout); an unwritable file exits 2 with one sentence."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")

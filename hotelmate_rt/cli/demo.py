@@ -5,6 +5,10 @@ It starts a local soketi and the real auth endpoint, connects two probes through
 scene with the Emitter (check-in, a chat message, a clock-in, an offer) plus one deliberately
 wrong event sent raw (seed 003's clock-in on the public hotel channel), shows every verdict as it
 arrives, prints a summary per audience, and stops by itself.
+
+`--cluster` (`make demo-cluster`) plays the same scene on two soketi nodes sharing a Redis
+adapter (`testing.cluster.SoketiCluster`): the guest listens on node A, staff on node B, the
+emitter sends through node A, and the closing doctor checks the cluster too.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the scene once and return a process exit code (0 when it ran to the end)."""
+    import sys
+
     from rich.console import Console
 
     from hotelmate_rt.errors import HotelmateRtError
@@ -37,7 +43,7 @@ def main() -> int:
 
     console = Console(highlight=False)
     try:
-        return _scene(console)
+        return _scene(console, cluster="--cluster" in (sys.argv[1:] if argv is None else argv))
     except (SoketiError, HotelmateRtError) as exc:
         from .output import escape
 
@@ -45,7 +51,7 @@ def main() -> int:
         return 2
 
 
-def _scene(console: Any) -> int:
+def _scene(console: Any, cluster: bool = False) -> int:
     """Start the servers and probes, play the scene, and show what each audience received."""
     import secrets
 
@@ -73,7 +79,16 @@ def _scene(console: Any) -> int:
     guest_token, staff_token = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     tokens = {guest_token: Principal.guest(BOOKING, HOTEL, ROOM),
               staff_token: Principal.staff(HOTEL, user_id=7)}
-    soketi = SoketiServer(app_id="4242", key="demo-key", secret=secrets.token_hex(16)).start()
+    group: Any = None
+    if cluster:
+        from hotelmate_rt.testing.cluster import SoketiCluster
+
+        group = SoketiCluster(2, app_id="4242", key="demo-key", secret=secrets.token_hex(16))
+        nodes = group.start().nodes
+        soketi = nodes[0]
+    else:
+        soketi = SoketiServer(app_id="4242", key="demo-key", secret=secrets.token_hex(16)).start()
+        nodes = [soketi]
     auth: AuthServer | None = None
     probes: list[tuple[str, Probe]] = []
     try:
@@ -83,8 +98,13 @@ def _scene(console: Any) -> int:
         pusher_env = {"PUSHER_APP_ID": soketi.app_id, "PUSHER_KEY": soketi.key,
                       "PUSHER_SECRET": soketi.secret, "PUSHER_HOST": soketi.host,
                       "PUSHER_PORT": str(soketi.port), "PUSHER_USE_TLS": "false"}
+        if group is not None:
+            pusher_env["HOTELMATE_RT_PUSHER_NODES"] = group.addresses
+            console.print(f"[bold]cluster[/] {group.addresses} on Redis {group.redis.port}: the "
+                          "guest listens on the first node, staff on the second, the emitter "
+                          "sends through the first", soft_wrap=True)
         settings = load_settings(pusher_env)
-        address = ServerAddress.from_settings(settings)
+        addresses = ServerAddress.nodes_from_settings(settings)
         options = ConnectionOptions(connect_timeout=5, give_up_after=15)
         for who, token, params in (
                 ("guest", guest_token, {"booking_id": BOOKING, "hotel_slug": HOTEL,
@@ -93,6 +113,7 @@ def _scene(console: Any) -> int:
                                         "conversation_id": CONVERSATION})):
             plan = plan_subscriptions(contract, who, params)
             authorizer = EndpointAuthorizer(auth.url, token, soketi.key)
+            address = addresses[0] if who == "guest" else addresses[-1]
             probes.append((who, Probe(contract, address, plan, authorizer, options=options)))
 
         inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
@@ -179,7 +200,10 @@ def _scene(console: Any) -> int:
             probe.close()
         if auth is not None:
             auth.stop()
-        soketi.stop()
+        if group is not None:
+            group.close()
+        else:
+            soketi.close()
 
 
 def _show_summaries(console: Any, probes: list[tuple[str, Any]]) -> None:

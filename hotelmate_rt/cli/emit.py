@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from .common import ContractOption, ExitCode, fail, load
-from .output import Format, JsonOption, choose_format, format_option
+from .output import Format, JsonOption, choose_format, choose_value, format_option
+
+if TYPE_CHECKING:
+    from hotelmate_rt.contracts import Contract
 
 FORMATS = (Format.TEXT, Format.JSON)
 
@@ -32,9 +35,10 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
     return params
 
 
-def _parse_data(text: str) -> Any:
+def _parse_data(text: str | None) -> Any:
     """Read the payload from inline JSON or `@file`, failing (exit 2) with the JSON error."""
     source = "--data"
+    assert text is not None
     if text.startswith("@"):
         path = Path(text[1:])
         try:
@@ -48,11 +52,26 @@ def _parse_data(text: str) -> Any:
         fail(f"{source} is not JSON: {exc}")
 
 
+def _example(contract: Contract, event: str) -> Any:
+    """Build the contract's example payload for an event (exit 2 naming the right event)."""
+    from hotelmate_rt.contracts import resolve_event
+    from hotelmate_rt.contracts.examples import event_example
+
+    name = resolve_event(contract, event)
+    if name.event is None or name.problem:
+        fail(name.problem or f"event {event!r} is not in the contract",
+             hint="`hotelmate-rt contract show` lists every event")
+    return event_example(contract, name.event)
+
+
 def emit_command(
     event: str = typer.Argument(..., help="Event name from the contract, e.g. booking_checked_in."),
     param: list[str] = typer.Option([], "--param", "-p",
                                     help="Channel parameter NAME=VALUE (repeatable)."),
-    data: str = typer.Option(..., "--data", "-d", help="Payload as JSON, or @file.json."),
+    data: str | None = typer.Option(None, "--data", "-d", help="Payload as JSON, or @file.json."),
+    example: bool = typer.Option(False, "--example",
+                                 help="Send the contract's example payload instead of --data "
+                                      "(`contract show EVENT` shows it)."),
     only: list[str] = typer.Option([], "--only", help="Send only to this channel id (repeatable)."),
     target: str | None = typer.Option(None, "--target", help="Payload-limit target (contract)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show channels; send nothing."),
@@ -68,10 +87,15 @@ def emit_command(
     from .reporters.emit import REPORTER, EmitReport
 
     fmt = choose_format(output_format, as_json, REPORTER.formats)
+    if example == (data is not None):
+        fail("give the payload with --data JSON (or @file.json), or --example for the "
+             "contract's example payload" + (", not both" if example else ""))
     _quiet_library_log()
     contract = load(contract_path, json_errors=fmt is Format.JSON)
+    if target is not None:
+        target = choose_value(target, list(contract.targets), "--target")
     params = _parse_params(param)
-    payload = _parse_data(data)
+    payload = _example(contract, event) if example else _parse_data(data)
     transport: Any
     if dry_run:
         transport = RecordingTransport()
@@ -108,37 +132,64 @@ def emit_command(
 
 
 def replay_command(
-    path: Path = typer.Argument(..., help="Dead-letter JSONL file written by the emitter."),
+    path: Path | None = typer.Argument(None, help="Dead-letter JSONL file written by the emitter."),
+    database: str | None = typer.Option(
+        None, "--database", help="Replay the dead outbox rows of this Django database alias "
+                                 "instead (needs DJANGO_SETTINGS_MODULE)."),
     timeout: float = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds."),
     contract_path: Path | None = ContractOption,
     output_format: str = format_option(FORMATS),
     as_json: bool = JsonOption,
 ) -> None:
-    """Resend every dead-lettered event; what still fails stays in the file (exit 1 if any)."""
-    from hotelmate_rt.emitters import Emitter, PusherTransport, RetryPolicy
+    """Resend every dead-lettered event once; what still fails is kept (exit 1 if any)."""
+    from hotelmate_rt.emitters import DeadLetterFile, Emitter, PusherTransport, RetryPolicy
     from hotelmate_rt.errors import ConfigError
 
     from .reporters.replay import REPORTER
 
     fmt = choose_format(output_format, as_json, REPORTER.formats)
     _quiet_library_log()
-    if not path.exists():
-        fail(f"{path} does not exist")
+    if (path is None) == (database is None):
+        fail("give a dead-letter FILE or --database ALIAS (one of them)")
+    if path is not None and not DeadLetterFile(path).exists():
+        fail(f"{path} does not exist (and no stranded {path.name}.replaying-* claim is next to it)")
     contract = load(contract_path, json_errors=fmt is Format.JSON)
     try:
         transport = PusherTransport.from_env(timeout=timeout)
     except ConfigError as exc:
         fail(str(exc))
-    emitter = Emitter(contract, transport, dead_letter=False, defer=False,
-                      retry=RetryPolicy(attempts=3, deadline=timeout * 3))
-    try:
-        report = emitter.replay(path)
-    except ValueError as exc:
-        fail(str(exc))
-    finally:
-        emitter.close()
+    if database is not None:
+        report = _replay_database(transport, database, contract)
+    else:
+        emitter = Emitter(contract, transport, dead_letter=False, defer=False, outbox=False,
+                          retry=RetryPolicy(attempts=3, deadline=timeout * 3))
+        try:
+            report = emitter.replay(path)
+        except OSError as exc:
+            fail(f"cannot write {path}: {exc.strerror or exc}; nothing was lost (the claimed "
+                 "file is kept for the next replay)")
+        finally:
+            emitter.close()
     REPORTER.write(report, fmt)
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FINDINGS))
+
+
+def _replay_database(transport: Any, database: str, contract: Any) -> Any:
+    """Replay the dead rows of a Django database (exit 2 when Django is not set up for it)."""
+    from hotelmate_rt.django.database import app_database_problem
+
+    problem = app_database_problem(database)
+    if problem is not None:
+        fail(f"--database {database}: {problem}",
+             hint="or run `python manage.py hotelmate_rt_replay` in the backend")
+    from django.db import DatabaseError
+
+    from hotelmate_rt.django.relay import replay_database
+
+    try:
+        return replay_database(transport, using=database, contract=contract)
+    except DatabaseError as exc:
+        fail(f"database {database!r}: {exc}")
 
 
 def register(app: typer.Typer) -> None:

@@ -11,8 +11,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import ExitCode, fail, stderr
-from .output import Format, JsonOption, MarkdownOption, choose_format, escape, format_option
+from .common import ExitCode, fail, stderr, write_text
+from .output import (
+    Format,
+    JsonOption,
+    MarkdownOption,
+    choose_format,
+    choose_value,
+    escape,
+    format_option,
+)
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts.diff import DiffPolicy, Side
@@ -80,7 +88,8 @@ def diff_command(
     try:
         policy = _policy(config_path)
         if fail_on is not None:
-            policy.fail_on = Level.parse(fail_on)
+            policy.fail_on = Level(choose_value(fail_on.strip(), [lv.value for lv in Level],
+                                                "--fail-on"))
     except ValueError as exc:
         fail(f"--fail-on: {exc}")
     except ConfigError as exc:
@@ -171,7 +180,7 @@ def export_asyncapi_command(
     document = to_asyncapi(load(path, json_errors=as_json), auth_endpoint=auth_endpoint)
     text = (json.dumps(document, indent=2, ensure_ascii=False) + "\n" if as_json
             else yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100))
-    _write(text, out)
+    write_text(text, out)
 
 
 def codegen_typescript_command(
@@ -188,24 +197,11 @@ def codegen_typescript_command(
     modules = typescript_modules(load(path), stem=out.stem if out is not None else "contract")
     main, *entries = modules
     if out is None:
-        _write(main.text, None)
+        write_text(main.text, None)
         stderr().print("[dim]per-audience entry points are written only with --out FILE[/]")
         return
     for module in modules:
-        _write(module.text, out.with_name(module.filename))
+        write_text(module.text, out.with_name(module.filename))
     stderr().print(f"wrote {escape(out)} and {len(entries)} entry point(s): "
                    + ", ".join(escape(m.filename) for m in entries))
 
-
-def _write(text: str, out: Path | None) -> None:
-    """Write text to a file or stdout; an unwritable file exits 2 with one sentence."""
-    import sys
-
-    if out is None:
-        sys.stdout.write(text)
-        return
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")

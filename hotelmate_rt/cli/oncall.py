@@ -35,6 +35,9 @@ HostOption = typer.Option(None, "--host", help="Override PUSHER_HOST (soketi).")
 PortOption = typer.Option(None, "--port", help="Override PUSHER_PORT.")
 ClusterOption = typer.Option(None, "--cluster", help="Override PUSHER_CLUSTER.")
 TlsOption = typer.Option(None, "--tls/--no-tls", help="Override PUSHER_USE_TLS.")
+NodeOption = typer.Option(None, "--node", help="A node of a cluster as HOST:PORT (repeat; "
+                          "overrides HOTELMATE_RT_PUSHER_NODES): doctor checks each node and "
+                          "the round trip between them.")
 AuthEndpointOption = typer.Option(None, "--auth-endpoint", help="The backend's Pusher auth URL.")
 GuestTokenOption = typer.Option(None, "--guest-token", envvar="HOTELMATE_RT_GUEST_TOKEN",
                                 show_envvar=True, help="A guest's bearer token.")
@@ -66,6 +69,7 @@ def doctor_command(
     port: int | None = PortOption,
     cluster: str | None = ClusterOption,
     tls: bool | None = TlsOption,
+    node: list[str] | None = NodeOption,
     frontend_env: Path | None = typer.Option(
         None, "--frontend-env", help="Frontend env file (REACT_APP_PUSHER_* / VITE_PUSHER_*)."),
     frontend_src: Path | None = typer.Option(
@@ -81,6 +85,10 @@ def doctor_command(
     timeout: float = TimeoutOption,
     round_trips: int = typer.Option(3, "--round-trips", min=1, max=20,
                                     help="Diagnostic events to time (p50)."),
+    webhook_url: str | None = typer.Option(
+        None, "--webhook-url", show_default=False,
+        help="The backend's Pusher webhook URL, checked to accept Pusher and refuse forgeries "
+             "[env HOTELMATE_RT_WEBHOOK_URL]."),
     output_format: str = FormatOption,
     as_json: bool = JsonOption,
     markdown: bool = MarkdownOption,
@@ -94,11 +102,11 @@ def doctor_command(
     options = DoctorOptions(
         contract=contract, backend_env_file=env_file,
         overrides=flag_overrides(app_id=app_id, key=key, secret=secret, host=host, port=port,
-                                 cluster=cluster, tls=tls),
+                                 cluster=cluster, tls=tls, nodes=node),
         frontend_env=frontend_env, frontend_src=frontend_src, auth_endpoint=auth_endpoint,
         guest_token=guest_token, staff_token=staff_token, booking_id=booking, hotel_slug=hotel,
         room_number=room, origin=origin, budget=budget, step_timeout=min(timeout, budget),
-        round_trips=round_trips)
+        round_trips=round_trips, webhook_url=webhook_url)
     _run_and_report("doctor", run_doctor, options, REPORTER, fmt)
 
 
@@ -124,6 +132,10 @@ def triage_booking_command(
         help="The emitter's dead-letter JSONL file."),
     log_file: Path | None = typer.Option(
         None, "--log", help="The backend log with the emitter's structured 'emit ...' lines."),
+    database: str | None = typer.Option(
+        None, "--database", help="Also read this Django database alias: the booking's outbox "
+                                 "rows and its channels' webhook history (needs "
+                                 "DJANGO_SETTINGS_MODULE)."),
     watch: float | None = typer.Option(
         None, "--watch", min=0.5, help="Listen as guest and staff for this many seconds."),
     expect: list[str] = typer.Option(
@@ -146,7 +158,7 @@ def triage_booking_command(
                                  cluster=cluster, tls=tls),
         hotel_slug=hotel, room_number=room, auth_endpoint=auth_endpoint, guest_token=guest_token,
         staff_token=staff_token, origin=origin, dead_letter=dead_letter, log_file=log_file,
-        watch=watch, expect=list(expect), step_timeout=timeout)
+        database=database, watch=watch, expect=list(expect), step_timeout=timeout)
     if watch and fmt is Format.TEXT:
         stderr().print(f"[dim]watching {booking_id} for {watch:g} s: perform the staff action "
                        "now...[/]")

@@ -59,21 +59,32 @@ MarkdownOption = typer.Option(False, "--markdown", help="Same as --format markdo
 def choose_format(value: str | None, as_json: bool, formats: Iterable[Format], *,
                   markdown: bool = False) -> Format:
     """Resolve `--format` (and its `--json` / `--markdown` aliases) or exit 2 with a hint."""
-    from .common import fail
-
     offered = list(formats)
     if as_json:
         value = Format.NDJSON.value if Format.JSON not in offered else Format.JSON.value
     elif markdown:
         value = Format.MARKDOWN.value
-    value = (value or offered[0].value).lower()
-    for fmt in offered:
-        if fmt.value == value:
-            return fmt
-    names = [f.value for f in offered]
-    close = difflib.get_close_matches(value, names, n=1, cutoff=0.5)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    fail(f"unknown --format {value!r}", hint=f"{hint}use one of: {', '.join(names)}")
+    chosen = choose_value(value or offered[0].value, [f.value for f in offered], "--format")
+    return next(fmt for fmt in offered if fmt.value == chosen)
+
+
+def choose_value(value: str, choices: Iterable[str], option: str) -> str:
+    """Return the choice `value` names (case-insensitively), or exit 2 with "did you mean".
+
+    The one check of an option's value against a fixed list (`--format`, `--fail-on`, `--as`):
+    `unknown --fail-on 'eror'` and the hint `did you mean 'error'? use one of: ...`.
+    """
+    from .common import fail
+
+    names = list(choices)
+    for name in names:
+        if name.lower() == value.lower():
+            return name
+    close = difflib.get_close_matches(value.lower(), [n.lower() for n in names], n=1,
+                                      cutoff=0.5)
+    guess = next((n for n in names if close and n.lower() == close[0]), None)
+    hint = f"did you mean {guess!r}? " if guess else ""
+    fail(f"unknown {option} {value!r}", hint=f"{hint}use one of: {', '.join(names)}")
 
 
 def escape(text: object) -> str:

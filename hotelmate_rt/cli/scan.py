@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .common import ContractOption, ExitCode, fail, load, stderr
-from .output import Format, JsonOption, choose_format, format_option
+from .output import Format, JsonOption, choose_format, choose_value, escape, format_option
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
@@ -40,6 +40,10 @@ def scan_command(
         None, "--root", help="Repository root for relative paths [default: the pyproject.toml's "
         "directory, else the current directory]."),
     as_json: bool = JsonOption,
+    frontend: list[Path] | None = typer.Option(
+        None, "--frontend", help="Also scan this frontend tree (drift is compared across sides)."),
+    backend: list[Path] | None = typer.Option(
+        None, "--backend", help="Also scan this backend tree (drift is compared across sides)."),
 ) -> None:
     """Scan Python and JS/TS code for Pusher channel/event names and check them (exit 0/1/2)."""
     from hotelmate_rt.scan import ConfigError, find_pyproject, load_config
@@ -47,8 +51,7 @@ def scan_command(
     from .reporters.scan import REPORTER, ScanReport
 
     fmt = choose_format(output_format, as_json, REPORTER.formats)
-    if fail_on not in FAIL_ON:
-        fail(f"unknown --fail-on {fail_on!r}", hint=f"use one of: {', '.join(FAIL_ON)}")
+    fail_on = choose_value(fail_on, FAIL_ON, "--fail-on")
     start = paths[0] if paths else Path.cwd()
     if config_path is not None and not config_path.is_file():
         fail(f"config file {config_path} does not exist")
@@ -61,18 +64,39 @@ def scan_command(
     if not base.is_dir():
         fail(f"--root {base} is not a directory")
     targets = list(paths) if paths else [base / p for p in config.include] or [Path.cwd()]
+    if frontend or backend:
+        targets = [*(paths or []), *(frontend or []), *(backend or [])]
     missing = [str(p) for p in targets if not p.exists() and not p.is_symlink()]
     if missing:
         fail(f"no such file or directory: {', '.join(missing)}")
     if contract_path is None and config.contract:
         contract_path = (pyproject.parent if pyproject else base) / config.contract
-    contract = load(contract_path, json_errors=fmt is Format.JSON)
+    contract = _contract_or_none(contract_path, fmt)
     report = ScanReport(_run(targets, contract, config, base), config, fail_on)
     REPORTER.write(report, fmt, output)
+    if output is not None:  # the report went to a file: say so in one line
+        summary = report.result.summary()
+        stderr().print(
+            f"{'ok' if report.ok else 'FAIL'}: {summary['errors']} error(s), "
+            f"{summary['warnings']} warning(s) in {summary['files_seen']} file(s); "
+            f"{fmt.value} report written to {escape(str(output))} (--fail-on {fail_on})",
+            highlight=False)
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FINDINGS))
 
 
-def _run(targets: list[Path], contract: Contract, config: ScanConfig, base: Path) -> ScanResult:
+def _contract_or_none(path: Path | None, fmt: Format) -> Contract | None:
+    """Load the contract; without one (none given, no ./channels.yaml) scan for drift and privacy."""
+    from hotelmate_rt.contracts import default_contract_path
+
+    if path is None and not default_contract_path().exists():
+        stderr().print("[dim]no contract found: checking drift between the sides, personal data "
+                       "on public channels and unresolved sites only[/]")
+        return None
+    return load(path, json_errors=fmt is Format.JSON)
+
+
+def _run(targets: list[Path], contract: Contract | None, config: ScanConfig,
+         base: Path) -> ScanResult:
     """Run the scan with a progress bar on an interactive terminal (never in CI)."""
     from hotelmate_rt.errors import ConfigError
     from hotelmate_rt.scan import scan

@@ -16,9 +16,8 @@ the doctor, each check shown as it finishes. Needs the `console` extra (starlett
 """
 
 from .app import ConsoleConfig, create_app
-from .forms import example_payload, page_contract
+from .forms import page_contract
 from .sender import EventSender
 from .server import bind, serve
 
-__all__ = ["ConsoleConfig", "EventSender", "bind", "create_app", "example_payload",
-           "page_contract", "serve"]
+__all__ = ["ConsoleConfig", "EventSender", "bind", "create_app", "page_contract", "serve"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from .codegen.identity import contract_hash
 from .codegen.tstypes import pascal
-from .diff.samples import example_payload
+from .examples import event_example
 from .model import Channel, ChannelKind, Contract, Event
 
 ASYNCAPI_VERSION = "3.0.0"
@@ -28,8 +28,7 @@ JSON_STRING = "json-string"
 def to_asyncapi(contract: Contract, auth_endpoint: str = "/pusher/auth/") -> dict[str, Any]:
     """Build the AsyncAPI 3.0 document of a contract as plain data (YAML/JSON ready)."""
     schemas: dict[str, Any] = {}
-    hints = {p.name: p.example for p in contract.parameters.values() if p.example}
-    messages = {_message_id(e.name): _message(e, schemas, hints)
+    messages = {_message_id(e.name): _message(contract, e, schemas)
                 for e in contract.events.values()}
     channels = {c.id: _channel(contract, c) for c in contract.channels.values()}
     return {
@@ -110,20 +109,14 @@ def _audiences(contract: Contract, channel: Channel) -> list[str]:
     return list(channel.audiences)
 
 
-def _message(event: Event, schemas: dict[str, Any], hints: dict[str, str]) -> dict[str, Any]:
+def _message(contract: Contract, event: Event, schemas: dict[str, Any]) -> dict[str, Any]:
     """Describe one event as a message: payload schema, example, Pusher encoding."""
     key = _message_id(event.name)
     payload = _payload_schema(event, key, schemas)
     out: dict[str, Any] = {"name": event.name, "title": event.name,
                            "summary": event.description or event.name,
                            "contentType": "application/json", "payload": payload}
-    example = example_payload(event.schema, hints=hints) if isinstance(event.schema, dict) else None
-    if event.envelope is not None and event.envelope.variants:
-        field, (variant_name, variant) = event.envelope.field, next(iter(
-            event.envelope.variants.items()))
-        example = {**(example if isinstance(example, dict) else {}),
-                   **(example_payload(variant, hints=hints) if isinstance(variant, dict) else {}),
-                   field: variant_name}
+    example = event_example(contract, event)
     if event.validator is not None and event.validator.is_valid(example):
         out["examples"] = [{"name": f"{event.name}-example", "payload": example}]
     out["x-pusher-event"] = event.name

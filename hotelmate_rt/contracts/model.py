@@ -281,7 +281,8 @@ class Contract:
             return self.targets[key]
         if name is None:
             return Target(key, DEFAULT_MAX_PAYLOAD_BYTES)
-        raise UnknownName(f"no target {name!r}; known: {', '.join(sorted(self.targets))}")
+        known = "" if suggest(name, self.targets) else f"; known: {', '.join(sorted(self.targets))}"
+        raise UnknownName(_unknown("target", name, self.targets) + known)
 
     def channel(self, channel_id: str) -> Channel:
         """Return a channel by id or raise UnknownName with a suggestion."""

@@ -22,6 +22,21 @@ class Violation:
     message: str
 
 
+def json_type(value: Any) -> str:
+    """Name the JSON type of a value (for const and enum values)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
 def json_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
     """Render a list of keys and indexes as a JSON path such as `$.offer.tags[0]`."""
     out = "$"

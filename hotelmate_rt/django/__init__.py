@@ -1,5 +1,7 @@
-"""Django integration (optional extra `hotelmate-rt[django]`): on_commit deferral and the auth view.
+"""Django integration (optional extra `hotelmate-rt[django]`): outbox, relay, webhooks, auth view.
 
-Import the submodules directly (`hotelmate_rt.django.views`, `hotelmate_rt.django.transactions`);
-this package itself imports nothing from Django so the core works without it.
+Add `"hotelmate_rt.django"` to INSTALLED_APPS (app label `hotelmate_rt`) for the outbox and
+webhook-history tables, then `python manage.py migrate`. Import the submodules directly
+(`hotelmate_rt.django.views`, `.webhooks`, `.outbox`, `.relay`, `.history`); this package itself
+imports nothing from Django so the core works without it.
 """

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -168,7 +167,8 @@ def settings_auth_view() -> AuthView:
 
     `HOTELMATE_RT = {"CONTRACT": "channels.yaml", "TOKEN_RESOLVER": "app.auth.principal_for",
     "ALLOWED_ORIGINS": ["https://app.example"], "PUSHER_KEY": ..., "PUSHER_SECRET": ...}`;
-    key and secret default to the `PUSHER_KEY` / `PUSHER_SECRET` environment variables.
+    key and secret default to the Pusher settings (`PUSHER_URL` / `PUSHER_*`, as
+    `hotelmate_rt.settings` reads them).
     """
     global _SETTINGS_VIEW
     if _SETTINGS_VIEW is None:
@@ -176,6 +176,7 @@ def settings_auth_view() -> AuthView:
         from django.utils.module_loading import import_string
 
         from hotelmate_rt.contracts import load_contract
+        from hotelmate_rt.django.conf import pusher_credentials
 
         conf: dict[str, Any] = dict(getattr(settings, "HOTELMATE_RT", {}))
         resolver = conf.get("TOKEN_RESOLVER")
@@ -183,12 +184,9 @@ def settings_auth_view() -> AuthView:
             raise RuntimeError("settings.HOTELMATE_RT['TOKEN_RESOLVER'] is not set")
         if isinstance(resolver, str):
             resolver = import_string(resolver)
-        key = conf.get("PUSHER_KEY") or os.environ.get("PUSHER_KEY", "")
-        secret = conf.get("PUSHER_SECRET") or os.environ.get("PUSHER_SECRET", "")
-        if not key or not secret:
-            raise RuntimeError("PUSHER_KEY and PUSHER_SECRET must be set (settings or env)")
+        pusher = pusher_credentials()
         _SETTINGS_VIEW = make_auth_view(load_contract(conf.get("CONTRACT")), resolver,
-                                        key=key, secret=secret,
+                                        key=pusher.key, secret=pusher.secret,
                                         allowed_origins=conf.get("ALLOWED_ORIGINS", ()))
     return _SETTINGS_VIEW
 

@@ -11,10 +11,22 @@
 
 from hotelmate_rt.redact import redact, redact_text
 
-from .deadletter import DEAD_LETTER_ENV, DeadEvent, DeadLetterFile, default_dead_letter_path
-from .emitter import Batch, Emitter, Observer, Prepared, ReplayReport, add_observer, remove_observer
+from .breaker import CircuitBreaker
+from .deadletter import (
+    DEAD_LETTER_ENV,
+    BadLine,
+    DeadEvent,
+    DeadLetter,
+    DeadLetterFile,
+    DeadLetterKeeper,
+    DeadLetterScan,
+    default_dead_letter_path,
+)
+from .emitter import Batch, Emitter, Observer, Prepared, add_observer, remove_observer
 from .http_backend import HttpClientBackend
+from .outbox import DELIVERY_ID_FIELD, Outbox
 from .policy import NO_RETRY, RetryPolicy
+from .replay import ReplayReport
 from .results import EmitResult, Outcome
 from .transports import (
     ConfigError,
@@ -29,15 +41,22 @@ from .transports import (
 
 __all__ = [
     "DEAD_LETTER_ENV",
+    "DELIVERY_ID_FIELD",
     "NO_RETRY",
+    "BadLine",
     "Batch",
+    "CircuitBreaker",
     "ConfigError",
     "DeadEvent",
+    "DeadLetter",
     "DeadLetterFile",
+    "DeadLetterKeeper",
+    "DeadLetterScan",
     "EmitResult",
     "Emitter",
     "HttpClientBackend",
     "Observer",
+    "Outbox",
     "Outcome",
     "Prepared",
     "PusherTransport",

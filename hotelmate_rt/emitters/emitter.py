@@ -10,29 +10,32 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, NoReturn, Protocol
 
-from hotelmate_rt.contracts import ChannelKind, Contract, Finding, NameStatus, resolve_channel
-from hotelmate_rt.contracts.limits import MAX_CHANNELS_PER_TRIGGER, MAX_EVENTS_PER_BATCH
+from hotelmate_rt.contracts import Contract, Finding
+from hotelmate_rt.contracts.limits import MAX_CHANNELS_PER_TRIGGER
 from hotelmate_rt.errors import (
+    ConfigError,
     DeliveryError,
     ParameterError,
     PayloadRejected,
     TransitionRefused,
-    UnknownName,
 )
 from hotelmate_rt.redact import redact_text
 from hotelmate_rt.settings import PusherSettings, load_settings
 
-from .deadletter import DeadEvent, DeadLetterFile
-from .policy import Attempted, RetryPolicy, call_with_retry
+from .breaker import CircuitBreaker
+from .deadletter import DeadEvent, DeadLetter, DeadLetterFile, DeadLetterKeeper
+from .lanes import send_in_lanes
+from .outbox import Outbox, stamp
+from .policy import Attempted, RetryPolicy, budget_exhausted, call_with_retry
+from .replay import ReplayReport, replay_file
 from .results import EmitResult, Outcome
-from .transports import PusherTransport, Transport, WireEvent
-from .validation import EventPlan, EventValidation, Prepared, Refused
+from .transports import PusherTransport, Transport, UnconfiguredTransport, WireEvent
+from .validation import EventPlan, EventValidation, Prepared, Refused, describe
 
 log = logging.getLogger("hotelmate_rt.emit")
 
@@ -70,55 +73,51 @@ def remove_observer(observer: Observer) -> None:
             _OBSERVERS.remove(observer)
 
 
-@dataclass(slots=True)
-class ReplayReport:
-    """What `replay` did: how many entries were resent and which still fail (kept in the file)."""
-
-    path: str
-    resent: list[DeadEvent] = field(default_factory=list)
-    remaining: list[DeadEvent] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether nothing remains undelivered."""
-        return not self.remaining
-
-    def to_dict(self) -> dict[str, Any]:
-        """Describe the replay for JSON output."""
-        def brief(e: DeadEvent) -> dict[str, Any]:
-            return {"event": e.event, "channels": e.channels, "ids": e.ids, "error": e.error,
-                    "status": e.status, "replays": e.replays}
-        return {"path": self.path, "ok": self.ok, "resent": [brief(e) for e in self.resent],
-                "remaining": [brief(e) for e in self.remaining]}
+def capturing() -> bool:
+    """Tell whether an observer keeps events from the transport (`capture_events()` is on)."""
+    with _OBSERVERS_LOCK:
+        return any(not observer.passthrough for observer in _OBSERVERS)
 
 
-DeadLetterArg = DeadLetterFile | str | os.PathLike[str] | Literal[False] | None
+DeadLetterArg = DeadLetter | str | os.PathLike[str] | Literal[False] | None
+OutboxArg = Outbox | bool | None
 
 
 class Emitter:
     """Derive channels from the contract, validate, and send events (after commit, with retries).
 
-    By default a send failure never raises into the caller: it is logged and appended to the
-    dead-letter file. With `strict=True` (tests, the CLI) it raises DeliveryError instead.
-    An invalid event (schema, size, sensitive field on a public channel, unknown name, bad
-    parameter) always raises a ContractUsageError before any HTTP call.
+    By default a send failure never raises into the caller: it is logged and kept in the dead
+    letter (a file, or the database with `hotelmate_rt.django`). With `strict=True` (tests, the
+    CLI) it raises DeliveryError instead. An invalid event (schema, size, sensitive field on a
+    public channel, unknown name, bad parameter) always raises a ContractUsageError before any
+    HTTP call.
+
+    With `outbox=True` (or HOTELMATE_RT_OUTBOX / settings.HOTELMATE_RT["OUTBOX"]) each event is
+    also written as an outbox row in the caller's transaction and sent after the commit; a send
+    that fails leaves the row to the relay (outcome `queued`). Every send is bounded by
+    `retry.deadline`, and a circuit breaker stops calling a server that keeps failing.
     """
 
     def __init__(self, contract: Contract, transport: Transport, *, target: str | None = None,
                  strict: bool = False, retry: RetryPolicy | None = None,
                  dead_letter: DeadLetterArg = None, defer: bool = True,
-                 using: str | None = None, lanes: int = 4) -> None:
+                 using: str | None = None, lanes: int = 4, outbox: OutboxArg = None,
+                 breaker: CircuitBreaker | Literal[False] | None = None) -> None:
         """Bind a contract to a transport; `target` picks the payload limit (default target)."""
         self.contract = contract
         self.transport = transport
         self.strict = strict
         self.retry = retry or RetryPolicy()
         if dead_letter is False:
-            self.dead_letter: DeadLetterFile | None = None
-        elif isinstance(dead_letter, DeadLetterFile):
+            self.dead_letter: DeadLetter | None = None
+        elif isinstance(dead_letter, DeadLetter):
             self.dead_letter = dead_letter
         else:
             self.dead_letter = DeadLetterFile(dead_letter)
+        self.breaker: CircuitBreaker | None = (
+            None if breaker is False or (breaker is None and strict)
+            else breaker or CircuitBreaker())
+        self.outbox = _resolve_outbox(outbox, using)
         self.defer = defer
         self.using = using
         self.lanes = max(1, lanes)
@@ -128,6 +127,7 @@ class Emitter:
         self._pool_lock = threading.Lock()
         secret = getattr(getattr(transport, "_inner", None), "secret", None)
         self._secrets: tuple[str, ...] = (secret,) if secret else ()
+        self.keeper = DeadLetterKeeper(self.dead_letter, secrets=self._secrets)
 
     @classmethod
     def from_env(cls, contract: Contract | str | os.PathLike[str] | None = None,
@@ -140,7 +140,14 @@ class Emitter:
         if not isinstance(contract, _Contract):
             contract = load_contract(Path(contract) if contract is not None else None)
         settings = settings or load_settings(env)
-        return cls(contract, PusherTransport.from_settings(settings, timeout=timeout), **options)
+        transport: Transport
+        try:
+            transport = PusherTransport.from_settings(settings, timeout=timeout)
+        except ConfigError as exc:
+            if settings.errors or not capturing():
+                raise
+            transport = UnconfiguredTransport(str(exc))  # a capture sends nothing
+        return cls(contract, transport, **options)
 
     # -- validation ------------------------------------------------------------------------
 
@@ -165,7 +172,7 @@ class Emitter:
         """Log, notify observers and raise PayloadRejected with every finding."""
         for observer in list(_OBSERVERS):
             observer.refused(self.contract, event, channels, data, findings)
-        detail = _detail(findings)
+        detail = describe(findings)
         self._log(logging.WARNING, EmitResult(event, channels, Outcome.REFUSED, error=detail))
         raise PayloadRejected(f"{event} refused: {detail}", list(findings))
 
@@ -287,56 +294,8 @@ class Emitter:
         return self._dispatch(prepared, single=False)
 
     def replay(self, path: str | os.PathLike[str] | None = None) -> ReplayReport:
-        """Resend every dead-letter entry once; what still fails stays in the file."""
-        target = DeadLetterFile(path) if path is not None else self.dead_letter or DeadLetterFile()
-        report = ReplayReport(str(target.path))
-        if not target.path.exists():
-            return report
-        claimed = target.path.with_name(f"{target.path.name}.replaying-{os.getpid()}")
-        os.replace(target.path, claimed)
-        entries = DeadLetterFile(claimed).read()
-        for entry in entries:
-            entry.replays += 1
-            problem = self._replay_problem(entry)
-            if problem is not None:
-                entry.error = problem
-                report.remaining.append(entry)
-                continue
-            attempted = self._send_trigger(entry.channels, entry.event, entry.data, None)
-            if attempted.error is None:
-                report.resent.append(entry)
-            else:
-                entry.error = str(attempted.error)
-                entry.status = attempted.error.status
-                entry.attempts = attempted.attempts
-                report.remaining.append(entry)
-            result = EmitResult(entry.event, tuple(entry.channels),
-                                Outcome.SENT if attempted.error is None else Outcome.FAILED,
-                                attempted.attempts, entry.status if attempted.error else None,
-                                entry.error if attempted.error else None, entry.ids)
-            self._log(logging.INFO if result.ok else logging.WARNING, result, replay=True)
-        for entry in report.remaining:
-            target.append(entry)
-        claimed.unlink(missing_ok=True)
-        return report
-
-    def _replay_problem(self, entry: DeadEvent) -> str | None:
-        """Say why a dead-letter entry may not be resent under the current contract, or None."""
-        try:
-            plan = self._plan(entry.event)
-        except UnknownName as exc:
-            return f"refused: {exc}"
-        for channel in entry.channels:
-            name = resolve_channel(self.contract, channel)
-            if name.status is not NameStatus.CANONICAL or name.channel is None or \
-                    name.channel.id not in plan.event.channels:
-                return f"refused: {entry.event} is not carried by {channel!r} in the contract"
-        public = next((c for c in entry.channels if ChannelKind.of_name(c) is ChannelKind.PUBLIC),
-                      None)
-        check = plan.payload.check_wire(entry.data, public_channel=public)
-        if not check.ok:
-            return f"refused: payload no longer matches the contract: {_detail(check.findings)}"
-        return None
+        """Resend every dead-letter entry once (stranded claims too); what fails stays kept."""
+        return replay_file(self, path)
 
     def close(self) -> None:
         """Stop the lane threads and close the transport."""
@@ -375,17 +334,32 @@ class Emitter:
                 observer.emitted(self.contract, p, r)
         if not prepared:
             return results
+        queued = None
+        if self.outbox is not None and all(o.passthrough for o in _OBSERVERS):
+            prepared, queued = self._queue(self.outbox, prepared, results)
         if outcome is Outcome.DEFERRED:
             from django.db import transaction
 
-            transaction.on_commit(lambda: self._send(prepared, results, single), using=self.using)
+            transaction.on_commit(lambda: self._send(prepared, results, single, queued),
+                                  using=self.using)
             for result in results:
                 self._log(logging.DEBUG, result)
         else:
-            self._send(prepared, results, single)
+            self._send(prepared, results, single, queued)
         return results
 
-    def _send(self, prepared: list[Prepared], results: list[EmitResult], single: bool) -> None:
+    def _queue(self, outbox: Outbox, prepared: list[Prepared], results: list[EmitResult]
+               ) -> tuple[list[Prepared], list[int]]:
+        """Write the events as outbox rows in the current transaction (delivery ids stamped)."""
+        stamped = [stamp(self.contract, p, self._plan(p.event).payload) for p in prepared]
+        ids = outbox.add(stamped)
+        for result, (_, delivery_id), row_id in zip(results, stamped, ids, strict=True):
+            result.outbox_id = row_id
+            result.delivery_id = delivery_id
+        return [p for p, _ in stamped], ids
+
+    def _send(self, prepared: list[Prepared], results: list[EmitResult], single: bool,
+              queued: list[int] | None = None) -> None:
         """Hand events to observers and the transport, then record each outcome."""
         observers = list(_OBSERVERS)
         for observer in observers:
@@ -397,96 +371,94 @@ class Emitter:
                 self._log(logging.DEBUG, result)
             return
         started = time.perf_counter()
+        deadline = time.monotonic() + self.retry.deadline
         if single and len(prepared) == 1:
             p = prepared[0]
-            attempted = self._send_trigger(p.channels, p.event, p.data, p.socket_id)
+            attempted = self._send_trigger(p.channels, p.event, p.data, p.socket_id,
+                                           deadline=deadline)
             failures: dict[int, tuple[Attempted, list[str]]] = {}
             if attempted.error is not None:
                 failures[0] = (attempted, list(p.channels))
             attempts = {0: attempted.attempts}
         else:
-            failures, attempts = self._send_batches(prepared)
+            failures, attempts = self._send_batches(prepared, deadline)
         elapsed = (time.perf_counter() - started) * 1000
         errors: list[EmitResult] = []
+        sent_rows: list[int] = []
         for index, (p, result) in enumerate(zip(prepared, results, strict=True)):
             result.attempts = attempts.get(index, 0)
             failed = failures.get(index)
             if failed is None:
                 result.outcome = Outcome.SENT
+                if queued is not None:
+                    sent_rows.append(queued[index])
                 self._log(logging.INFO, result, ms=elapsed)
                 continue
             attempted, channels = failed
             error = attempted.error
             assert error is not None
-            result.outcome = Outcome.FAILED
             result.status = error.status
             result.error = redact_text(str(error), self._secrets)
             errors.append(result)
-            if not self.strict and self.dead_letter is not None:
-                self.dead_letter.append(DeadEvent(p.event, channels, p.data, result.error,
-                                                  error.status, attempted.attempts, dict(p.ids)))
-                result.dead_letter = str(self.dead_letter.path)
+            if queued is not None:
+                result.outcome = Outcome.QUEUED
+                self._log(logging.WARNING, result, ms=elapsed)
+                self._mark_failed(queued[index], result, attempted.attempts > 0)
+                continue
+            result.outcome = Outcome.FAILED
             self._log(logging.ERROR, result, ms=elapsed)
+            if not self.strict:
+                result.dead_letter = self.keeper.keep(DeadEvent(
+                    p.event, channels, p.data, result.error, error.status, attempted.attempts,
+                    dict(p.ids)))
+        if sent_rows and self.outbox is not None:
+            try:
+                self.outbox.sent(sent_rows)
+            except Exception as exc:  # the relay will resend them: at least once
+                log.warning("emit outbox: could not mark %d row(s) sent (%s); the relay will "
+                            "send them again", len(sent_rows),
+                            redact_text(f"{type(exc).__name__}: {exc}", self._secrets))
         if errors and self.strict:
             first = errors[0]
             raise DeliveryError(f"{first.event} to {', '.join(first.channels)} failed after "
                                 f"{first.attempts} attempt(s): {first.error}")
 
+    def _mark_failed(self, row: int, result: EmitResult, tried: bool) -> None:
+        """Record a failed fast-path send on its outbox row (never raises: the row is kept)."""
+        assert self.outbox is not None
+        try:
+            self.outbox.failed([row], result.error or "", result.status, tried)
+        except Exception as exc:
+            log.warning("emit outbox: could not record the failure of row %s (%s)", row,
+                        redact_text(f"{type(exc).__name__}: {exc}", self._secrets))
+
     def _send_trigger(self, channels: Sequence[str], event: str, data: str,
-                      socket_id: str | None) -> Attempted:
-        """Trigger one event, at most 100 channels per HTTP call, with retries."""
+                      socket_id: str | None, *, deadline: float | None = None,
+                      use_breaker: bool = True) -> Attempted:
+        """Trigger one event, at most 100 channels per HTTP call, with retries, within budget."""
         total = 0
+        breaker = self.breaker if use_breaker else None
         for start in range(0, len(channels), MAX_CHANNELS_PER_TRIGGER):
             chunk = channels[start:start + MAX_CHANNELS_PER_TRIGGER]
+            if deadline is not None and time.monotonic() >= deadline:
+                return Attempted(total, budget_exhausted(self.retry.deadline))
             attempted = call_with_retry(
-                self.retry, partial(self.transport.trigger, chunk, event, data, socket_id))
+                self.retry, partial(self.transport.trigger, chunk, event, data, socket_id),
+                deadline=deadline, breaker=breaker)
             total = max(total, attempted.attempts)
             if attempted.error is not None:
                 return Attempted(total, attempted.error)
         return Attempted(total)
 
-    def _send_batches(self, prepared: list[Prepared]
+    def _send_batches(self, prepared: list[Prepared], deadline: float | None = None
                       ) -> tuple[dict[int, tuple[Attempted, list[str]]], dict[int, int]]:
         """Send events as batches of at most 10, in per-channel order across parallel lanes."""
         wire: list[tuple[int, WireEvent]] = [
             (index, WireEvent(channel, p.event, p.data))
             for index, p in enumerate(prepared) for channel in p.channels]
-        lanes: list[list[tuple[int, WireEvent]]]
-        if len(wire) <= MAX_EVENTS_PER_BATCH or self.lanes == 1:
-            lanes = [wire]
-        else:
-            lane_of: dict[str, int] = {}
-            lanes = [[] for _ in range(self.lanes)]
-            for item in wire:
-                lane = lane_of.setdefault(item[1].channel, len(lane_of) % self.lanes)
-                lanes[lane].append(item)
-            lanes = [lane for lane in lanes if lane]
-        failures: dict[int, tuple[Attempted, list[str]]] = {}
-        attempts: dict[int, int] = {}
-        lock = threading.Lock()
-
-        def run(lane: list[tuple[int, WireEvent]]) -> None:
-            """Send one lane's chunks in order."""
-            for start in range(0, len(lane), MAX_EVENTS_PER_BATCH):
-                chunk = lane[start:start + MAX_EVENTS_PER_BATCH]
-                events = [w for _, w in chunk]
-                attempted = call_with_retry(self.retry,
-                                            partial(self.transport.trigger_batch, events))
-                with lock:
-                    for index, item in chunk:
-                        attempts[index] = max(attempts.get(index, 0), attempted.attempts)
-                        if attempted.error is not None:
-                            previous = failures.get(index)
-                            channels = previous[1] if previous else []
-                            channels.append(item.channel)
-                            failures[index] = (attempted, channels)
-
-        if len(lanes) == 1:
-            run(lanes[0])
-        else:
-            pool = self._executor()
-            for future in [pool.submit(run, lane) for lane in lanes]:
-                future.result()
+        failures, attempts, _ = send_in_lanes(self.transport, self.retry, wire, lanes=self.lanes,
+                                              executor=self._executor, deadline=deadline,
+                                              breaker=self.breaker)
         return failures, attempts
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -508,11 +480,6 @@ class Emitter:
                 json.dumps(fields, separators=(",", ":"), default=str), extra={"rt": fields})
 
 
-def _detail(findings: list[Finding]) -> str:
-    """Join findings into one line: `path: message; ...`."""
-    return "; ".join(f"{f.path}: {f.message}" if f.path else f.message for f in findings)
-
-
 class Batch:
     """Emits collected by `Emitter.batch()`: validated now, sent together at the end."""
 
@@ -532,3 +499,27 @@ class Batch:
         """Count the queued events."""
         return len(self.prepared)
 
+
+
+def _resolve_outbox(outbox: OutboxArg, using: str | None) -> Outbox | None:
+    """Turn the `outbox` argument (or, when None, the setting) into an Outbox or None.
+
+    The setting only applies in a process where Django is configured (a CLI run is not);
+    an explicit `outbox=True` without Django is a configuration error.
+    """
+    from hotelmate_rt.django.transactions import django_ready
+
+    if outbox is None:
+        from hotelmate_rt.django.conf import outbox_enabled
+
+        outbox = outbox_enabled() and django_ready()
+    if outbox is False:
+        return None
+    if outbox is True:
+        if not django_ready():
+            raise ConfigError("Emitter(outbox=True) needs Django configured, with "
+                              '"hotelmate_rt.django" in INSTALLED_APPS')
+        from hotelmate_rt.django.outbox import DjangoOutbox
+
+        return DjangoOutbox(using=using)
+    return outbox

@@ -15,6 +15,10 @@ connection. The first copy may in theory have reached the server, so an event ca
 a duplicate is preferred to a lost event here (subscribers already tolerate the duplicates the
 retry policy produces on timeouts). Timeouts and failures on a fresh connection are never resent
 by the backend: the caller's retry policy decides.
+
+Each request's socket timeout is the client's timeout or, inside a budgeted send
+(`policy.call_with_retry`), what is left of the budget when that is shorter: a slow server never
+holds the caller past the emitter's budget.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import ssl
 import threading
 import weakref
 from typing import Any
+
+from .policy import time_left
 
 #: Failures meaning "the server dropped the kept-alive connection before answering".
 STALE = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.BadStatusLine)
@@ -97,13 +103,27 @@ class HttpClientBackend:
     def _exchange(self, connection: http.client.HTTPConnection,
                   request: Any) -> http.client.HTTPResponse:
         """Connect if needed, write the request, and read the status line and headers."""
+        timeout = self._timeout()
         if connection.sock is None:
+            connection.timeout = timeout
             connection.connect()
             with self._lock:
                 self.connects += 1
+        else:
+            connection.sock.settimeout(timeout)
         connection.request(request.method, request.signed_path, body=request.body,
                            headers=request.headers)
         return connection.getresponse()
+
+    def _timeout(self) -> float:
+        """The timeout of the next request: the client's, cut to what is left of the send budget."""
+        timeout = float(self.client.timeout)
+        left = time_left()
+        if left is not None:
+            if left <= 0:
+                raise TimeoutError("the send budget ran out before the request")
+            timeout = min(timeout, left)
+        return timeout
 
     def _connection(self) -> http.client.HTTPConnection:
         """Return this thread's connection object, creating it (unconnected) when missing."""

@@ -8,11 +8,16 @@ from typing import Any
 
 
 class Outcome(enum.StrEnum):
-    """The state of one emitted event."""
+    """The state of one emitted event.
+
+    `queued`: the event is safe in the outbox (committed with the business change) but was not
+    sent at once; the relay will send it.
+    """
 
     SENT = "sent"
     DEFERRED = "deferred"
     CAPTURED = "captured"
+    QUEUED = "queued"
     FAILED = "failed"
     REFUSED = "refused"
 
@@ -33,11 +38,13 @@ class EmitResult:
     error: str | None = None
     ids: dict[str, str] = field(default_factory=dict)
     dead_letter: str | None = None
+    outbox_id: int | None = None
+    delivery_id: str | None = None
 
     @property
     def ok(self) -> bool:
-        """Tell whether the event was sent, captured or is waiting for the commit."""
-        return self.outcome in (Outcome.SENT, Outcome.DEFERRED, Outcome.CAPTURED)
+        """Tell whether the event was sent, captured, queued in the outbox or awaits the commit."""
+        return self.outcome in (Outcome.SENT, Outcome.DEFERRED, Outcome.CAPTURED, Outcome.QUEUED)
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the result for JSON output and logs."""
@@ -50,4 +57,8 @@ class EmitResult:
             out["error"] = self.error
         if self.dead_letter is not None:
             out["dead_letter"] = self.dead_letter
+        if self.outbox_id is not None:
+            out["outbox_id"] = self.outbox_id
+        if self.delivery_id is not None:
+            out["delivery_id"] = self.delivery_id
         return out

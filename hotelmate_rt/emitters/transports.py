@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from hotelmate_rt.errors import ConfigError, TransportError
+from hotelmate_rt.excerpt import body_excerpt
 from hotelmate_rt.redact import redact_text
 from hotelmate_rt.settings import PusherSettings, load_settings
 
@@ -143,7 +144,7 @@ class PusherTransport:
         except pusher.errors.PusherError as exc:
             status = _status_of(exc)
             body = redact_text(str(exc), (inner.secret,))
-            body = _STATUS.sub("", body)[:300]
+            body = body_excerpt(_STATUS.sub("", body), limit=300)
             raise TransportError(f"HTTP {status}: {body}", status, _retryable(status)) from exc
         except self._timeouts as exc:
             raise TransportError(f"timed out after {inner.timeout} s", None, True) from exc
@@ -224,6 +225,26 @@ class RecordedCall:
     kind: str
     events: list[WireEvent]
     socket_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnconfiguredTransport:
+    """The transport of an Emitter built without PUSHER_* inside `capture_events()`: the capture
+    sends nothing, and a real send (after the capture) fails with the settings error, loudly."""
+
+    error: str
+
+    def trigger(self, channels: Sequence[str], name: str, data: str,
+                socket_id: str | None = None) -> None:
+        """Refuse: there is no server to send to."""
+        raise TransportError(self.error)
+
+    def trigger_batch(self, events: Sequence[WireEvent]) -> None:
+        """Refuse: there is no server to send to."""
+        raise TransportError(self.error)
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 @dataclass(slots=True)

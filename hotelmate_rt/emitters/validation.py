@@ -64,6 +64,11 @@ class Refused(Exception):
         self.findings = findings
 
 
+def describe(findings: Sequence[Finding]) -> str:
+    """Join findings into one line: `path: message; ...`."""
+    return "; ".join(f"{f.path}: {f.message}" if f.path else f.message for f in findings)
+
+
 class EventValidation:
     """Validate events for one contract and target, and render their channel names."""
 

@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotelmate_rt.excerpt import ERROR_KEYS, body_excerpt, looks_like_html
+
 DIAGNOSTIC_SOCKET_ID = "123456.7890123"
 """A well-formed socket id for asking the endpoint outside a live connection."""
 
@@ -84,22 +86,15 @@ class AuthAnswer:
 def _reason(body: bytes, content_type: str) -> tuple[str, bool, Any]:
     """Return (short reason, looks like HTML, parsed JSON or None) for a response body."""
     text = body.decode("utf-8", errors="replace").strip()
-    head = text[:300].lower()
-    if "<html" in head or "<!doctype html" in head or "text/html" in content_type:
-        import re
-
-        title = re.search(r"<title>(.*?)</title>", text, re.I | re.S)
-        return (f"HTML page {title.group(1).strip()[:80]!r}" if title else "HTML page",
-                True, None)
+    if looks_like_html(text, content_type):
+        return body_excerpt(text, content_type), True, None
     try:
         parsed = json.loads(text) if text else None
     except ValueError:
-        return " ".join(text.split())[:160], False, None
-    if isinstance(parsed, dict):
-        for key in ("error", "detail", "reason", "message"):
-            value = parsed.get(key)
-            if isinstance(value, str) and value:
-                return value[:200], False, parsed
+        return body_excerpt(text), False, None
+    if isinstance(parsed, dict) and any(isinstance(parsed.get(k), str) and parsed[k].strip()
+                                        for k in ERROR_KEYS):
+        return body_excerpt(text), False, parsed
     return "", False, parsed
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from hotelmate_rt.errors import ProbeError
+from hotelmate_rt.excerpt import body_excerpt, looks_like_html
 from hotelmate_rt.settings import PusherSettings
 
 
@@ -109,14 +111,8 @@ def channel_info(settings: PusherSettings, channel: str, timeout: float,
 
 
 def _body_message(body: str) -> str:
-    """Pull the error sentence out of a JSON error body, or return the body shortened."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return body.strip()[:200]
-    if isinstance(data, dict):
-        return str(data.get("error") or data.get("message") or data)[:200]
-    return str(data)[:200]
+    """Say in one line what an error body was (its JSON error, an HTML page's title, text)."""
+    return body_excerpt(body, limit=200)
 
 
 def classify(exc: BaseException, settings: PusherSettings) -> HttpApiError:
@@ -140,6 +136,10 @@ def classify(exc: BaseException, settings: PusherSettings) -> HttpApiError:
             if head.isdigit():
                 status, body = int(head), rest
         message = _body_message(body)
+        if looks_like_html(body):  # Pusher and soketi answer JSON or text, never a web page
+            return HttpApiError(ApiFailure.NOT_PUSHER,
+                                f"{where} answers HTTP {status} with a web page: it is not a "
+                                "Pusher HTTP API", detail=message, status=status)
         low = message.lower()
         if "unknown auth_key" in low or "unknown key" in low or "app key" in low:
             return HttpApiError(ApiFailure.WRONG_KEY,
@@ -158,7 +158,7 @@ def classify(exc: BaseException, settings: PusherSettings) -> HttpApiError:
             return HttpApiError(ApiFailure.APP_DISABLED,
                                 f"the app {settings.app_id} is disabled or over quota (HTTP 403)",
                                 detail=message, status=status)
-        if status in {404, 405} or "<html" in body.lower():
+        if status in {404, 405}:
             return HttpApiError(ApiFailure.NOT_PUSHER,
                                 f"{where} answers HTTP {status} but is not a Pusher HTTP API",
                                 detail=message, status=status)
@@ -206,6 +206,8 @@ def plain_http_answers(host: str, port: int, timeout: float) -> bool:
 
 
 def _short(exc: BaseException) -> str:
-    """Shorten an exception's text to its cause (never the signed request URL before it)."""
+    """Shorten an exception's text to its cause: never the signed request URL or its query."""
     text = str(exc).rsplit("Caused by ", 1)[-1]
-    return text[-240:] if len(text) > 240 else text
+    text = re.sub(r"\?[^\s'\")]*", "", text)  # a URL's query carries auth_key and auth_signature
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 240 else flat[:239].rstrip() + "…"

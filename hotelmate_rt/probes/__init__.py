@@ -9,6 +9,7 @@ channels an audience may read; `check_recording` judges a JSONL recording offlin
 from .auth import Authorization, Authorizer, EndpointAuthorizer, LocalSigner, Redactor
 from .connection import Connection, ConnectionOptions, RawEvent, ServerAddress, close_code_policy
 from .events import (
+    FrameProblem,
     Gap,
     Judged,
     Note,
@@ -20,14 +21,14 @@ from .events import (
 )
 from .plan import PlannedChannel, SubscriptionPlan, plan_subscriptions
 from .recording import CheckedRecord, CheckResult, RecordWriter, Unreadable, check_recording
-from .session import Probe, ProbeSummary, StopWhen
+from .session import Probe, ProbeSummary, StopWhen, judge_event
 from .setup import ProbeSettings, ProbeSetupError, build_probe
 
 __all__ = [
     "Authorization", "Authorizer", "CheckResult", "CheckedRecord", "Connection",
-    "ConnectionOptions", "EndpointAuthorizer", "Gap", "Judged", "LocalSigner", "Note",
+    "ConnectionOptions", "EndpointAuthorizer", "FrameProblem", "Gap", "Judged", "LocalSigner", "Note",
     "PlannedChannel", "Probe", "ProbeEvent", "ProbeSettings", "ProbeSetupError", "ProbeSummary",
     "PusherError", "RawEvent", "RecordWriter", "Redactor", "ServerAddress", "StateChanged",
     "StopWhen", "Subscribed", "SubscriptionFailed", "SubscriptionPlan", "Unreadable",
-    "build_probe", "check_recording", "close_code_policy", "plan_subscriptions",
+    "build_probe", "check_recording", "close_code_policy", "judge_event", "plan_subscriptions",
 ]

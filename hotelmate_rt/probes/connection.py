@@ -12,16 +12,20 @@ private channels are authorized through `probes/auth.py` (httpx, bounded).
 It overrides exactly what pysher gets wrong for a probe:
 
 - `_on_message`: pysher dispatches only events someone bound by name and raises on a frame that
-  is not JSON. Here every channel frame goes to `queue` as a `RawEvent`; a malformed frame is
-  reported as a `PusherError` and the loop goes on; connection-level events still go to the
-  bound callbacks. pysher also restarts every timer on every frame (a scheduler cancel and two
-  inserts per event); here a frame only stamps `_last_rx` and the timers check it when they fire.
+  is not JSON. Here every frame of a subscribed channel goes to `queue` as a `RawEvent`; a frame
+  that is not JSON (or too deep to decode), whose channel or event is not a string, that comes on
+  a channel the probe never subscribed to, or that names an unknown `pusher:*` /
+  `pusher_internal:*` event is reported as a `FrameProblem` and the loop goes on;
+  connection-level events still go to the bound callbacks. pysher also restarts every timer on
+  every frame (a scheduler cancel and two inserts per event); here a frame only stamps
+  `_last_rx` and the timers check it when they fire.
 - `_connect_handler`: pysher pings every 120 s whatever the server says (soketi advertises 30 s
   and closes a silent socket after 120 s). Here `activity_timeout` from
   `pusher:connection_established` sets `ping_interval`, `pong_timeout` and `connection_timeout`;
-  the new `socket_id` is recorded and every private channel is authorized again with it before
-  it is (re)subscribed (pysher resubscribes with no auth, or with a signature bound to the old
-  socket id); a `Gap` reports the blind window once every channel is subscribed again.
+  the new `socket_id` is recorded and `Subscriptions` (subscriptions.py) subscribes every
+  channel again, each private one authorized with the new socket id (pysher resubscribes with no
+  auth, or with a signature bound to the old socket id); a `Gap` reports the blind window once
+  every channel is subscribed again (or refused), or when the session ends still blind.
 - `send_ping`, `_check_pong`, `_connection_timed_out`, `_stop_timers`: the same timers, made
   activity-aware (ping only after `activity_timeout` of silence; reconnect when no frame came
   within `pong_timeout` of a ping; the connection timer is a backstop at `activity_timeout` +
@@ -37,7 +41,9 @@ It overrides exactly what pysher gets wrong for a probe:
 - `_connect`: pysher's loop retries at a fixed interval forever and `run_forever` has no connect
   timeout (websocket-client reads a process-global default). Here each attempt opens the
   TCP/TLS socket itself with `connect_timeout` and hands it to `WebSocketApp(socket=...)`, and
-  the attempts back off, give up after `give_up_after` and end in `Fatal` or `Finished`. The
+  the attempts back off, give up after `give_up_after` and end in `Fatal` or `Finished`. With
+  several servers (the nodes of a cluster) a first connection tries each, and a lost connection
+  fails over to the next node at once. The
   socket reads ahead (`_ReadAhead`) and the app uses websocket-client's `pending()`-aware
   dispatcher, so a burst of frames costs one `recv` instead of an epoll and three `recv`s each
   (about 25% less reader CPU per event than pysher's plain loop, measured in the benchmark).
@@ -67,25 +73,26 @@ import ssl
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import pysher.connection
 import websocket
 
 from hotelmate_rt.errors import HotelmateRtError, ProbeError
 
-from .auth import Authorizer, Redactor, meaning_of
-from .events import Gap, ProbeEvent, PusherError, StateChanged, Subscribed, SubscriptionFailed
-
-if TYPE_CHECKING:
-    from hotelmate_rt.settings import PusherSettings
+from .auth import Authorizer, Redactor
+from .events import FrameProblem, Gap, ProbeEvent, PusherError, StateChanged, SubscriptionFailed
+from .server import ConnectionOptions, ServerAddress, close_code_policy, stop_message
+from .subscriptions import Subscriptions
 
 __all__ = ["Connection", "ConnectionOptions", "RawEvent", "ServerAddress", "close_code_policy"]
 
-PROTOCOL = 7
-CLIENT_NAME = "hotelmate-rt-probe"
 _INTERNAL = ("pusher:", "pusher_internal:")
+_CHANNEL_PROTOCOL = frozenset({"pusher_internal:subscription_succeeded", "pusher:subscription_error",
+                               "pusher:error", "pusher_internal:member_added",
+                               "pusher_internal:member_removed", "pusher:cache_miss",
+                               "pusher_internal:subscription_count", "pusher:subscription_count"})
+_CONNECTION_PROTOCOL = frozenset({"pusher:signin_success"})
 _PYSHER_LOG = logging.getLogger("hotelmate_rt.probes.pysher")
 _PYSHER_LOG.addHandler(logging.NullHandler())
 _PYSHER_LOG.setLevel(logging.WARNING)  # pysher logs every frame it sends at INFO (signatures too)
@@ -113,80 +120,6 @@ class Finished(NamedTuple):
 
 
 QueueItem = ProbeEvent | RawEvent | Fatal | Finished
-
-
-@dataclass(frozen=True, slots=True)
-class ServerAddress:
-    """Where the Pusher-protocol server is and which app key to connect with."""
-
-    key: str
-    host: str = "127.0.0.1"
-    port: int = 6001
-    tls: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: PusherSettings, key: str | None = None) -> ServerAddress:
-        """Return the websocket address of `hotelmate_rt.settings` (where the emitter sends)."""
-        return cls(key or settings.key, settings.ws_host, settings.ws_port, settings.ssl)
-
-    @classmethod
-    def for_cluster(cls, key: str, cluster: str) -> ServerAddress:
-        """Return the hosted Pusher Channels address of a cluster (TLS on 443)."""
-        return cls(key, f"ws-{cluster}.pusher.com", 443, True)
-
-    @property
-    def url(self) -> str:
-        """Return the WebSocket URL a client connects to (key in the path, like pusher-js)."""
-        scheme = "wss" if self.tls else "ws"
-        return (f"{scheme}://{self.host}:{self.port}/app/{self.key}"
-                f"?protocol={PROTOCOL}&client={CLIENT_NAME}&version=1.0")
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionOptions:
-    """Timeouts and backoff; every wait the connection makes is bounded by one of these."""
-
-    connect_timeout: float = 10.0
-    activity_timeout: float = 120.0
-    pong_timeout: float = 30.0
-    subscribe_timeout: float = 10.0
-    backoff_initial: float = 0.5
-    backoff_max: float = 10.0
-    give_up_after: float = 300.0
-    tick: float = 0.5
-
-
-def close_code_policy(code: int | None) -> str:
-    """Classify a close/error code: 'stop', 'backoff' or 'now' (protocol 7 rules)."""
-    if code is None:
-        return "backoff"
-    if 4000 <= code <= 4099:
-        return "stop"
-    if 4200 <= code <= 4299:
-        return "now"
-    return "backoff"
-
-
-_STOP_MEANINGS = {
-    4000: "the server requires TLS: connect with --tls",
-    4001: "the server does not know this app key: check --key (the key must match the server's "
-          "app)",
-    4003: "the app is disabled on the server",
-    4004: "the app is over its connection quota",
-    4005: "the path is wrong: the probe connects to /app/KEY",
-    4006: "the protocol version is not supported",
-    4007: "the client did not send a supported protocol version",
-    4008: "the client did not identify itself",
-    4009: "the connection is unauthorized (the server closed it)",
-}
-
-
-def stop_message(code: int, reason: str) -> str:
-    """Explain a 4000-4099 close code: the connection must not be retried unchanged."""
-    meaning = _STOP_MEANINGS.get(code, "the server refused the connection; it must not be "
-                                       "retried unchanged")
-    said = f" (server said: {reason})" if reason else ""
-    return f"server closed the connection with code {code}: {meaning}{said}"
 
 
 class _ReadAhead:
@@ -228,24 +161,24 @@ class _App(websocket.WebSocketApp):
         return super().create_dispatcher(ping_timeout, dispatcher, True, handleDisconnect)
 
 
-@dataclass(slots=True)
-class _Channel:
-    """One channel the connection keeps subscribed."""
-
-    name: str
-    channel_id: str | None
-    subscribed: bool = False
-
-
 class Connection(pysher.connection.Connection):
-    """pysher's connection thread, fixed: keeps `channels` subscribed and reports on `queue`."""
+    """pysher's connection thread, fixed: keeps `channels` subscribed and reports on `queue`.
 
-    def __init__(self, server: ServerAddress, channels: Sequence[tuple[str, str | None]],
+    Given several servers (the nodes of a cluster), it connects to the first that answers and,
+    when its node is lost, fails over to the next one (then round the list with backoff).
+    """
+
+    def __init__(self, server: ServerAddress | Sequence[ServerAddress],
+                 channels: Sequence[tuple[str, str | None]],
                  authorizer: Authorizer | None = None,
                  options: ConnectionOptions | None = None,
                  redactor: Redactor | None = None) -> None:
         """Describe the connection; nothing happens until `start()`."""
         options = options or ConnectionOptions()
+        servers = [server] if isinstance(server, ServerAddress) else list(server)
+        if not servers:
+            raise ProbeError("no server to connect to")
+        server = servers[0]
         super().__init__(self._channel_event, server.url,
                          reconnect_handler=self._subscribe_all, daemon=True,
                          reconnect_interval=options.backoff_initial,
@@ -253,6 +186,7 @@ class Connection(pysher.connection.Connection):
                                         "skip_utf8_validation": True, "reconnect": 0})
         self.name = "hotelmate-rt-probe"
         self.logger = _PYSHER_LOG
+        self.servers = servers
         self.server = server
         self.options = options
         self.authorizer = authorizer
@@ -266,11 +200,14 @@ class Connection(pysher.connection.Connection):
         self.connection_timeout = options.connect_timeout
         self.reconnects = 0
         self.frames = 0
-        self._channels = [_Channel(name, cid) for name, cid in channels]
         self._halt = threading.Event()
+        self.subscriptions = Subscriptions(
+            channels, authorizer, send=self.send_event, put=self._put, stop=self._stop_with,
+            settled=self._close_gap_if_settled, redactor=self.redact, halt=self._halt,
+            concurrency=options.auth_concurrency,
+            subscribe_timeout=options.subscribe_timeout, backoff_initial=options.backoff_initial,
+            backoff_max=options.backoff_max, give_up_after=options.give_up_after)
         self._last_rx = time.monotonic()
-        self._pending: set[str] = set()
-        self._subscribe_timer: Any = None
         self._established = False
         self._fatal: HotelmateRtError | None = None
         self._lost_reason = ""
@@ -291,6 +228,7 @@ class Connection(pysher.connection.Connection):
     def close(self, timeout: float = 5.0) -> None:
         """Stop reading, close the socket and wait (bounded) for the thread to end."""
         self.disconnect(timeout)
+        self.subscriptions.close()
 
     @property
     def alive(self) -> bool:
@@ -318,36 +256,38 @@ class Connection(pysher.connection.Connection):
         """Run connection attempts back to back until closed, given up or stopped by a code."""
         if not self.timeout_scheduler_thread.is_alive():
             self.timeout_scheduler_thread.start()
+        end: Fatal | Finished = Finished("closed")
         try:
             self._attempts()
         except HotelmateRtError as exc:
-            self._set_state("stopped", reason=str(exc))
-            self._put(Fatal(exc))
-            return
+            end = Fatal(exc)
         except Exception as exc:  # an unexpected bug must end the stream, not hang it
-            error = ProbeError(f"probe connection failed unexpectedly: "
-                               f"{type(exc).__name__}: {self.redact(str(exc))}")
-            self._set_state("stopped", reason=str(error))
-            self._put(Fatal(error))
-            return
+            end = Fatal(ProbeError(f"probe connection failed unexpectedly: "
+                                   f"{type(exc).__name__}: {self.redact(str(exc))}"))
         finally:
             self._halt.set()
-            self._cancel(self._subscribe_timer)
             self._stop_timers()
-        self._set_state("stopped", reason="closed")
-        self._put(Finished("closed"))
+            self.subscriptions.close()
+        self._end_open_gap()
+        self._set_state("stopped", reason=str(end.error) if isinstance(end, Fatal) else "closed")
+        self._put(end)
 
     def _attempts(self) -> None:
-        """Connect, read until lost, classify the loss, back off or reconnect now, repeat."""
+        """Connect, read until lost, classify the loss, back off or reconnect now, repeat.
+
+        A first connection tries every server once before giving up; after a loss the next
+        attempt goes to the next server at once (failover), then round the list with backoff.
+        """
         options = self.options
         first = True
         lost_mono = 0.0
         delay = 0.0
+        tried: list[str] = []
         while not self.disconnect_called:
             if not first:
                 if time.monotonic() - lost_mono > options.give_up_after:
                     raise ProbeError(
-                        f"gave up reconnecting to {self.server.host}:{self.server.port} after "
+                        f"gave up reconnecting to {self._where()} after "
                         f"{options.give_up_after:g} s ({self._gap_reason})")
                 if delay > 0:
                     self._set_state("reconnecting",
@@ -361,9 +301,13 @@ class Connection(pysher.connection.Connection):
                 return
             if not self._established:
                 if first:
-                    raise ProbeError(f"cannot connect to {self.server.url.split('?')[0]}: "
-                                     f"{reason}")
-                delay = self._next_delay(delay)
+                    tried.append(f"{self.server.url.split('?')[0]}: {reason}")
+                    if len(tried) < len(self.servers):
+                        self._next_server()
+                        continue
+                    raise ProbeError("cannot connect to " + "; ".join(tried))
+                failed_over = self._next_server()
+                delay = 0.0 if failed_over and delay == 0.0 else self._next_delay(delay)
                 continue
             if self._gap_start is None:  # a loss while resubscribing extends the open gap
                 self._gap_start, self._gap_reason = time.time(), reason
@@ -372,16 +316,43 @@ class Connection(pysher.connection.Connection):
             self._set_state("disconnected", code=code, reason=reason)
             first = False
             requested, self._requested_delay = self._requested_delay, None
+            failed_over = self._next_server() if requested is None else False
             if requested is not None:
                 delay = max(0.0, requested)
+            elif failed_over or close_code_policy(code) == "now":
+                delay = 0.0
             else:
-                delay = 0.0 if close_code_policy(code) == "now" else options.backoff_initial
+                delay = options.backoff_initial
             if delay == 0.0:  # a 'now' reconnect is attempted at once; later attempts back off
-                self._set_state("reconnecting", reason=f"now after {reason}")
+                where = f" to {self.server.host}:{self.server.port}" if failed_over else ""
+                self._set_state("reconnecting", reason=f"now{where} after {reason}")
+
+    def _next_server(self) -> bool:
+        """Move to the next server of the list; tell whether there is another one."""
+        if len(self.servers) < 2:
+            return False
+        index = (self.servers.index(self.server) + 1) % len(self.servers)
+        self.server = self.servers[index]
+        self.url = self.server.url
+        return True
+
+    def _where(self) -> str:
+        """Name the server(s) this connection uses."""
+        return ", ".join(f"{s.host}:{s.port}" for s in self.servers)
+
+    def _end_open_gap(self) -> None:
+        """Report a gap still open when the session ends: the probe was blind until now."""
+        if self._gap_start is not None:
+            self._put(Gap(disconnected_at=self._gap_start, reconnected_at=time.time(),
+                          reason=self._gap_reason, recovered=False,
+                          channels=tuple(self.subscriptions.channels)))
+            self._gap_start = None
 
     def _run_once(self) -> str:
         """Open one socket and run pysher's WebSocketApp loop on it; return why it ended."""
-        self._set_state("connecting")
+        self._set_state("connecting", reason=f"{self.server.host}:{self.server.port}"
+                        if len(self.servers) > 1 else "")
+        self.subscriptions.invalidate()
         self._last_rx = time.monotonic()  # a pong check left over from the last socket passes
         self._established = False
         self._lost_reason = ""
@@ -460,6 +431,8 @@ class Connection(pysher.connection.Connection):
         while not self._halt.is_set():
             try:
                 delay = self.timeout_scheduler.run(blocking=False)
+                if self._established and self.subscriptions.waiting:
+                    self.subscriptions.expire(time.monotonic())
             except Exception as exc:  # a timer callback bug must stop the probe, not hide
                 self._stop_with(ProbeError(f"probe timer failed unexpectedly: "
                                            f"{type(exc).__name__}: {self.redact(str(exc))}"))
@@ -480,37 +453,64 @@ class Connection(pysher.connection.Connection):
     # -- WebSocketApp callbacks ------------------------------------------------------------
 
     def _on_message(self, *args: Any) -> None:
-        """Queue every channel frame; report malformed ones; bound callbacks get the rest."""
+        """Queue every channel event; report malformed or unexpected frames and go on."""
         message = args[-1]
         self._last_rx = time.monotonic()
         self.frames += 1
         try:  # str in, so json skips its byte-encoding sniffing; bad UTF-8 is a ValueError too
             params = json.loads(message.decode() if type(message) is bytes else message)
+        except RecursionError:
+            self._problem("too-deep", "server sent a frame nested too deeply to decode "
+                          f"({len(message)} bytes)")
+            return
         except ValueError:
-            self._put(PusherError(code=None, message="server sent a frame that is not JSON: "
-                                  f"{message[:80]!r}"))
+            self._problem("not-json", f"server sent a frame that is not JSON: {message[:80]!r}")
             return
         if type(params) is not dict:
-            self._put(PusherError(code=None, message="server sent a frame that is not a JSON "
-                                  f"object: {str(params)[:80]!r}"))
+            self._problem("not-object", "server sent a frame that is not a JSON object: "
+                          f"{_preview(params)}")
             return
         event = params.get("event")
         channel = params.get("channel")
-        name = event if type(event) is str else str(event)
-        if channel is not None and not name.startswith(_INTERNAL):
-            self.queue.put(RawEvent(channel, name, params.get("data"), time.time()))
+        if type(event) is not str:
+            self._problem("bad-event", f"server sent a frame whose event is not a string: "
+                          f"{_preview(event)}")
+            return
+        if channel is not None and type(channel) is not str:
+            self._problem("bad-channel", f"server sent {event!r} with a channel that is not a "
+                          f"string: {_preview(channel)}", event=event)
+            return
+        if channel is not None and not event.startswith(_INTERNAL):
+            if not self.subscriptions.is_ours(channel):
+                self._problem("unsubscribed-channel", f"server sent {event!r} on {channel!r}, "
+                              "a channel this probe did not subscribe to", channel, event)
+                return
+            self.queue.put(RawEvent(channel, event, params.get("data"), time.time()))
             return
         try:
             if channel is None:
-                for func, cb_args, cb_kwargs in self.event_callbacks.get(name, ()):
+                callbacks = self.event_callbacks.get(event, ())
+                for func, cb_args, cb_kwargs in callbacks:
                     func(params.get("data"), *cb_args, **cb_kwargs)
+                if not callbacks and event not in _CONNECTION_PROTOCOL:
+                    self._problem("unknown-protocol-event", f"server sent {event!r}, which "
+                                  "this probe does not know (ignored)", event=event)
+            elif event in _CHANNEL_PROTOCOL:
+                self.event_handler(event, params.get("data"), channel)
             else:
-                self.event_handler(name, params.get("data"), str(channel))
+                self._problem("unknown-protocol-event", f"server sent {event!r} on {channel!r}, "
+                              "which this probe does not know (ignored)", channel, event)
         except HotelmateRtError as exc:
             self._stop_with(exc)
         except Exception as exc:  # an unexpected bug must end the stream, not hang it
             self._stop_with(ProbeError(f"probe connection failed unexpectedly: "
                                        f"{type(exc).__name__}: {self.redact(str(exc))}"))
+
+    def _problem(self, kind: str, message: str, channel: str | None = None,
+                 event: str | None = None) -> None:
+        """Report a frame the probe reports instead of judging."""
+        self._put(FrameProblem(kind=kind, message=self.redact(message), channel=channel,
+                               event=event))
 
     def _on_error(self, *args: Any) -> None:
         """Remember why the socket failed; a bug in a callback stops the probe."""
@@ -526,7 +526,6 @@ class Connection(pysher.connection.Connection):
     def _on_close(self, *args: Any) -> None:
         """Classify the close code: 4000-4099 stop, 4100-4199 back off, 4200-4299 now."""
         self._stop_timers()
-        self._cancel(self._subscribe_timer)
         if self.disconnect_called:
             return
         code = args[1] if len(args) >= 3 and isinstance(args[1], int) else None
@@ -564,62 +563,35 @@ class Connection(pysher.connection.Connection):
         self._set_state("connected", socket_id=self.socket_id,
                         activity_timeout=self.activity_timeout)
         self._start_timers()
-        self.reconnect_handler()
+        self.subscriptions.start(self.socket_id, resubscribing=self._gap_start is not None)
+        self._close_gap_if_settled()  # nothing to wait for (no channel, or all refused)
 
     def _subscribe_all(self) -> None:
-        """Authorize every private channel with the current socket id, then subscribe."""
-        self._pending = {c.name for c in self._channels}
-        for channel in self._channels:
-            channel.subscribed = False
-            data: dict[str, Any] = {"channel": channel.name}
-            if channel.name.startswith(("private-", "presence-")):
-                if self.authorizer is None:
-                    raise ProbeError(
-                        f"{channel.name} is a private channel: pass --auth-endpoint URL with "
-                        "--token (or --sign-locally for a dev server)")
-                try:
-                    authorization = self.authorizer.authorize(self.socket_id or "", channel.name)
-                except ProbeError as exc:
-                    status = getattr(exc, "status", None)
-                    reason = str(getattr(exc, "reason", "") or "")
-                    meaning = meaning_of(status) if isinstance(status, int) and status != 200 \
-                        else str(exc)
-                    self._put(SubscriptionFailed(
-                        channel=channel.name, source="auth-endpoint", status=status,
-                        reason=reason, meaning=meaning))
-                    raise
-                data["auth"] = authorization.auth
-                if authorization.channel_data is not None:
-                    data["channel_data"] = authorization.channel_data
-            self.send_event("pusher:subscribe", data)
-        if self._pending:
-            self._cancel(self._subscribe_timer)
-            self._subscribe_timer = self.timeout_scheduler.enter(
-                self.options.subscribe_timeout, 4, self._subscribe_timed_out)
+        """pysher's reconnect handler: subscriptions start from `_connect_handler` instead."""
 
     def _channel_event(self, event: str, data: Any, channel: str) -> None:
         """Handle pusher_internal events of a channel (pysher's event_handler hook)."""
         if event == "pusher_internal:subscription_succeeded":
-            self._pending.discard(channel)
-            channel_id = None
-            for c in self._channels:
-                if c.name == channel:
-                    c.subscribed = True
-                    channel_id = c.channel_id
-            self._put(Subscribed(channel=channel, channel_id=channel_id,
-                                 resubscribed=self.reconnects > 0))
-            if not self._pending:
-                self._cancel(self._subscribe_timer)
-                if self._gap_start is not None:
-                    self._put(Gap(disconnected_at=self._gap_start, reconnected_at=time.time(),
-                                  reason=self._gap_reason,
-                                  channels=tuple(c.name for c in self._channels)))
-                    self._gap_start = None
+            if self.subscriptions.succeeded(channel):
+                self._close_gap_if_settled()
+            else:
+                self._problem("unsubscribed-channel", f"server confirmed a subscription to "
+                              f"{channel!r}, which this probe did not ask for", channel, event)
         elif event == "pusher:subscription_error":
             self._on_subscription_error(channel, _decode(data))
         elif event == "pusher:error":
             self._pusher_error_handler(data, channel)
-        # presence member events need nothing more than the activity mark.
+        # presence member events and subscription counts need nothing more than the activity mark.
+
+    def _close_gap_if_settled(self) -> None:
+        """Report the gap once every channel is subscribed again (or refused); any thread."""
+        with self._lock:
+            start, established = self._gap_start, self._established
+            if start is None or not established or not self.subscriptions.settled:
+                return
+            self._gap_start = None
+        self._put(Gap(disconnected_at=start, reconnected_at=time.time(), reason=self._gap_reason,
+                      channels=tuple(self.subscriptions.channels)))
 
     def _pusher_error_handler(self, data: Any, channel: str | None = None) -> None:
         """Report a pusher:error and classify its code (never disconnects from this thread)."""
@@ -638,7 +610,7 @@ class Connection(pysher.connection.Connection):
             self._stop_with(ProbeError(stop_message(code, text)))
 
     def _on_subscription_error(self, channel: str, data: dict[str, Any]) -> None:
-        """Report a refused subscription and stop: the channel cannot be listened to."""
+        """Report a refused subscription; the other channels go on."""
         status = data.get("status")
         error = str(data.get("error") or data.get("message") or data.get("type") or "refused")
         kind = str(data.get("type") or "")
@@ -648,11 +620,13 @@ class Connection(pysher.connection.Connection):
                        "socket id")
         else:
             meaning = "the server refused the subscription"
-        self._put(SubscriptionFailed(channel=channel, source="server",
+        failure = SubscriptionFailed(channel=channel, source="server",
                                      status=status if isinstance(status, int) else None,
-                                     reason=self.redact(error), meaning=meaning))
-        raise ProbeError(f"subscription to {channel} refused by the server "
-                         f"({kind or 'error'} {status}: {self.redact(error)}); {meaning}")
+                                     reason=self.redact(error), meaning=meaning)
+        self.subscriptions.refused(channel, failure, ProbeError(
+            f"subscription to {channel} refused by the server "
+            f"({kind or 'error'} {status}: {self.redact(error)}); {meaning}"))
+        self._close_gap_if_settled()
 
     # -- timers (pysher's sched timers, activity-aware) ------------------------------------
 
@@ -700,14 +674,6 @@ class Connection(pysher.connection.Connection):
             with contextlib.suppress(ValueError):
                 self.timeout_scheduler.cancel(event)
 
-    def _subscribe_timed_out(self) -> None:
-        """Stop when the server did not confirm every subscription in time."""
-        if self._pending:
-            names = ", ".join(sorted(self._pending))
-            self._stop_with(ProbeError(
-                f"the server did not answer the subscription to {names} within "
-                f"{self.options.subscribe_timeout:g} s"))
-
     def _describe_error(self, exc: BaseException) -> str:
         """Phrase a socket error in one short redacted sentence."""
         if isinstance(exc, ConnectionRefusedError):
@@ -716,11 +682,20 @@ class Connection(pysher.connection.Connection):
         return self.redact(text)
 
 
+def _preview(value: Any) -> str:
+    """Show a value in at most 80 characters (a frame part that is not what it should be)."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _decode(data: Any) -> dict[str, Any]:
     """Decode a frame's `data` (a JSON string or already an object) into a dict."""
     if isinstance(data, str | bytes):
         try:
             data = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
     return data if isinstance(data, dict) else {}

@@ -17,14 +17,21 @@ the app secret or a bearer token).
                                         pusher:subscription_error (`source` "server")
     pusher-error     PusherError        a `pusher:error` frame (code may be None)
     gap              Gap                the connection was lost from `disconnected_at` until
-                                        `reconnected_at` (every channel subscribed again);
-                                        events sent in between may have been missed
+                                        `reconnected_at` (every channel subscribed again, or
+                                        refused; `recovered` False when the session ended
+                                        still blind); events sent in between may be missing
+    frame-problem    FrameProblem       a frame the probe could not take as it came: not JSON,
+                                        too deeply nested, a channel or event that is not a
+                                        string, an event on a channel the probe never
+                                        subscribed to, an unknown pusher:* / pusher_internal:*
+                                        event (`finding` False for that last one: a note)
     event            Judged             one channel event and the contract's `Verdict` on it
     note             Note               something the user should know that is not an error
                                         (a readable channel skipped for lack of a parameter)
 
-Fatal conditions (close code 4000-4099, auth endpoint refusal, no server) are raised from the
-stream as `ProbeError` / `AuthEndpointError` after the events leading up to them were yielded.
+Fatal conditions (close code 4000-4099, every channel refused, no server) are raised from the
+stream as `ProbeError` / `AuthEndpointError` after the events leading up to them were yielded;
+one refused channel among others is a `SubscriptionFailed` and the session goes on.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import Any, ClassVar
 from hotelmate_rt.contracts import Verdict, VerdictKind
 
 __all__ = [
+    "FrameProblem",
     "Gap",
     "Judged",
     "Note",
@@ -152,6 +160,7 @@ class Gap(ProbeEvent):
     reconnected_at: float
     reason: str = ""
     channels: tuple[str, ...] = ()
+    recovered: bool = True
 
     @property
     def seconds(self) -> float:
@@ -164,7 +173,35 @@ class Gap(ProbeEvent):
         out.update(disconnected_at=round(self.disconnected_at, 6),
                    reconnected_at=round(self.reconnected_at, 6),
                    seconds=round(self.seconds, 3), reason=self.reason,
-                   channels=list(self.channels))
+                   channels=list(self.channels), recovered=self.recovered)
+        return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrameProblem(ProbeEvent):
+    """A frame reported instead of judged: malformed, unexpected, or an unknown protocol event."""
+
+    type: ClassVar[str] = "frame-problem"
+    kind: str
+    message: str
+    channel: str | None = None
+    event: str | None = None
+
+    NOTE_KINDS: ClassVar[frozenset[str]] = frozenset({"unknown-protocol-event"})
+
+    @property
+    def finding(self) -> bool:
+        """Tell whether the frame is a problem (False: worth a note, e.g. a newer protocol event)."""
+        return self.kind not in self.NOTE_KINDS
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the frame problem as one NDJSON object."""
+        out = ProbeEvent.to_dict(self)
+        out.update(kind=self.kind, message=self.message, finding=self.finding)
+        if self.channel is not None:
+            out["channel"] = self.channel
+        if self.event is not None:
+            out["event"] = self.event
         return out
 
 
@@ -207,11 +244,14 @@ class Note(ProbeEvent):
     type: ClassVar[str] = "note"
     message: str
     channel_id: str | None = None
+    kind: str = "info"
+    """"info", "skipped" (a channel left out of the plan) or "auth-retry" (auth will be retried)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the note as one NDJSON object."""
         out = ProbeEvent.to_dict(self)
         out["message"] = self.message
+        out["kind"] = self.kind
         if self.channel_id:
             out["channel_id"] = self.channel_id
         return out

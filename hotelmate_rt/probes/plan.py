@@ -1,12 +1,18 @@
-"""Which channels a probe subscribes to: every channel an audience may read, or explicit names."""
+"""Which channels a probe subscribes to: every channel an audience may read, or explicit names.
+
+A parameter may have several values (`--booking` repeated, or read from a file): the plan then
+holds the channels of every combination, each name once, so one probe can watch a whole hotel.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from hotelmate_rt.contracts import Contract, pattern_matches
 from hotelmate_rt.contracts.limits import channel_name_problem
+from hotelmate_rt.contracts.model import suggest
 from hotelmate_rt.errors import ParameterError, ProbeError, UnknownName
 
 __all__ = ["PlannedChannel", "SubscriptionPlan", "plan_subscriptions"]
@@ -39,21 +45,32 @@ class SubscriptionPlan:
         return any(c.private for c in self.channels)
 
 
+def _unknown(what: str, name: str, known: Sequence[str]) -> UnknownName:
+    """Say that a name is not in the contract, with a 'did you mean' when one is close."""
+    close = suggest(name, known)
+    hint = f"did you mean {close!r}?" if close else "known: " + ", ".join(sorted(known))
+    return UnknownName(f"no {what} {name!r} in the contract; {hint}")
+
+
+def _values(value: str | Sequence[str]) -> list[str]:
+    """Return a parameter's values (one string, or several)."""
+    return [value] if isinstance(value, str) else list(dict.fromkeys(value))
+
+
 def plan_subscriptions(contract: Contract, audience: str | None,
-                       params: Mapping[str, str], explicit: Sequence[str] = ()
+                       params: Mapping[str, str | Sequence[str]], explicit: Sequence[str] = ()
                        ) -> SubscriptionPlan:
     """Resolve the channels to subscribe to from an audience and parameters, or explicit names."""
     if audience is not None and audience not in contract.audiences:
-        known = ", ".join(sorted(contract.audiences))
-        raise UnknownName(f"no audience {audience!r} in the contract; known: {known}")
-    for name, value in params.items():
+        raise _unknown("audience", audience, list(contract.audiences))
+    for name, given in params.items():
         parameter = contract.parameters.get(name)
         if parameter is None:
-            known = ", ".join(sorted(contract.parameters))
-            raise UnknownName(f"no parameter {name!r} in the contract; known: {known}")
-        if not pattern_matches(parameter.pattern, value):
-            raise ParameterError(f"{name}={value!r} does not look like a {name} "
-                                 f"(pattern {parameter.pattern}, e.g. {parameter.example})")
+            raise _unknown("parameter", name, list(contract.parameters))
+        for value in _values(given):
+            if not pattern_matches(parameter.pattern, value):
+                raise ParameterError(f"{name}={value!r} does not look like a {name} "
+                                     f"(pattern {parameter.pattern}, e.g. {parameter.example})")
     plan = SubscriptionPlan(audience)
     if explicit:
         for name in dict.fromkeys(explicit):
@@ -66,12 +83,18 @@ def plan_subscriptions(contract: Contract, audience: str | None,
     if audience is None:
         raise ProbeError("say who you listen as (--as guest|staff|public) or name channels "
                          "with --channel")
+    seen: set[str] = set()
     for channel in contract.readable_channels(audience):
-        missing = tuple(p for p in channel.template.parameters if not params.get(p))
+        names = channel.template.parameters
+        missing = tuple(p for p in names if not params.get(p))
         if missing:
             plan.skipped.append((channel.id, missing))
             continue
-        plan.channels.append(PlannedChannel(contract.render(channel.id, **params), channel.id))
+        for combination in itertools.product(*(_values(params[p]) for p in names)):
+            rendered = contract.render(channel.id, **dict(zip(names, combination, strict=True)))
+            if rendered not in seen:
+                seen.add(rendered)
+                plan.channels.append(PlannedChannel(rendered, channel.id))
     if not plan.channels:
         needed = sorted({p for _, missing in plan.skipped for p in missing})
         raise ParameterError(f"{audience} can read no channel with these parameters; pass "

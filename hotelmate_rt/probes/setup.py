@@ -6,8 +6,10 @@
     probe = build_probe(settings, contract)      # raises ProbeSetupError(field, message)
 
 The server, app key and secret come only from `hotelmate_rt.settings` (`pusher`), so the probe
-listens where the emitter sends and doctor checks. `ProbeSetupError.field` names what is missing
-or wrong ("settings", "key", "audience", "params", "secret", "token", "auth", "server") so each
+listens where the emitter sends and doctor checks; with the nodes of a cluster in the settings it
+connects to the first that answers and fails over to the next. A parameter may carry several
+values (every combination is planned). `ProbeSetupError.field` names what is missing or wrong
+("settings", "key", "audience", "params", "until", "secret", "token", "auth", "server") so each
 front end can say how to fix it in its own words (the CLI names flags, the console names form
 fields); `missing` lists the parameters a plan lacks.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hotelmate_rt.contracts import Contract
+from hotelmate_rt.contracts import Contract, NameStatus, resolve_event
 from hotelmate_rt.errors import HotelmateRtError, ProbeError
 from hotelmate_rt.settings import PusherSettings
 
@@ -36,7 +38,7 @@ class ProbeSettings:
     pusher: PusherSettings
     audience: str | None = None
     token: str | None = None
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
     channels: Sequence[str] = ()
     auth_endpoint: str | None = None
     sign_locally: bool = False
@@ -48,13 +50,17 @@ class ProbeSettings:
 
     def server(self) -> ServerAddress:
         """Return the websocket address to listen on, or raise ProbeSetupError (settings, key)."""
+        return self.servers()[0]
+
+    def servers(self) -> list[ServerAddress]:
+        """Return every node to listen on, in failover order (one without a node list)."""
         pusher = self.pusher
         if pusher.errors:
             raise ProbeSetupError("settings", Redactor([self.token, pusher.secret])(
                 "; ".join(pusher.errors)))
         if not pusher.key:
             raise ProbeSetupError("key", "no Pusher app key")
-        return ServerAddress.from_settings(pusher)
+        return ServerAddress.nodes_from_settings(pusher)
 
 
 class ProbeSetupError(ProbeError):
@@ -75,7 +81,7 @@ def build_probe(settings: ProbeSettings, contract: Contract,
                 options: ConnectionOptions | None = None) -> Probe:
     """Turn settings into a ready (not yet connected) Probe, or raise ProbeSetupError."""
     s = settings
-    server = s.server()
+    servers = s.servers()
     key, secret = s.pusher.key, s.pusher.secret
     redactor = Redactor([s.token, secret])
     if s.audience is None and not s.channels:
@@ -85,6 +91,10 @@ def build_probe(settings: ProbeSettings, contract: Contract,
         plan = plan_subscriptions(contract, s.audience, dict(s.params), list(s.channels))
     except HotelmateRtError as exc:
         raise ProbeSetupError("params", str(exc), _missing_params(str(exc), contract)) from None
+    if s.until is not None:
+        until = resolve_event(contract, s.until)
+        if until.status is NameStatus.UNKNOWN and until.problem:
+            raise ProbeSetupError("until", f"--until: {until.problem}")
     authorizer: Authorizer | None = None
     if plan.needs_auth:
         if s.sign_locally:
@@ -102,7 +112,7 @@ def build_probe(settings: ProbeSettings, contract: Contract,
             raise ProbeSetupError("auth", f"{private} need(s) authorization from the backend's "
                                           "auth endpoint")
     try:
-        return Probe(contract, server, plan, authorizer, target=s.target,
+        return Probe(contract, servers, plan, authorizer, target=s.target,
                      stop=StopWhen(s.count, s.until, s.timeout), options=options,
                      redactor=redactor)
     except HotelmateRtError as exc:

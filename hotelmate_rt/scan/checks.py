@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +12,12 @@ from hotelmate_rt.contracts import ChannelKind, ChannelName, Contract, Event, Na
 from hotelmate_rt.rules import UnknownRule
 
 from .config import ScanConfig
+from .drift import drift
 from .files import relative
 from .match import ChannelMatcher, name_kind
-from .model import ClientConfig, Coverage, Finding, ScanResult, Side, Site, SiteKind
-from .rules import Level, ScanRule
+from .model import ClientConfig, Coverage, Finding, Related, ScanResult, Side, Site, SiteKind
+from .privacy import privacy_findings
+from .rules import NAME_RULES, Level, ScanRule
 from .symbols import Value, display, literal, literal_chars
 
 _SUPPRESS = re.compile(r"(?:#|//)\s*hotelmate-rt:\s*ignore(?:\[([^\]]*)\])?")
@@ -33,9 +35,11 @@ class _Context:
     findings: list[Finding] = field(default_factory=list)
     suppressed: int = 0
     lines: dict[str, list[str]] = field(default_factory=dict)
+    silenced: set[tuple[str, int]] = field(default_factory=set)
 
     def report(self, rule: ScanRule, message: str, file: str, line: int, column: int,
-               fix: str | None = None, site: Site | None = None) -> None:
+               fix: str | None = None, site: Site | None = None,
+               related: tuple[Related, ...] = ()) -> None:
         """Add a finding unless its rule is off or a comment suppresses it."""
         level = self.config.level(rule)
         if level is Level.OFF:
@@ -43,8 +47,9 @@ class _Context:
         anchors = {line} if site is None else {line, site.line}
         if self._suppressed(file, rule, anchors):
             self.suppressed += 1
+            self.silenced.add((file, line))
             return
-        self.findings.append(Finding(rule, level, message, file, line, column, fix))
+        self.findings.append(Finding(rule, level, message, file, line, column, fix, related))
 
     def _suppressed(self, file: str, rule: ScanRule, lines: set[int]) -> bool:
         """Tell whether `hotelmate-rt: ignore[rule]` is on a line or on a comment line above it."""
@@ -68,7 +73,7 @@ class _Context:
 
 
 def check(result: ScanResult, contract: Contract, config: ScanConfig,
-          sources: Mapping[str, bytes]) -> None:
+          sources: Mapping[str, bytes], notes: Iterable[tuple[str, int, str]] = ()) -> None:
     """Fill `result.findings` and `result.coverage` from `result.sites`.
 
     Raises UnknownRule (a ConfigError) naming file:line when a suppression comment names a rule
@@ -107,6 +112,7 @@ def check(result: ScanResult, contract: Contract, config: ScanConfig,
             _subscribe(ctx, site, clients, private_clients)
         elif site.kind in (SiteKind.BIND, SiteKind.UNBIND, SiteKind.BIND_GLOBAL):
             _bind(ctx, site, subscribed, coverage)
+    _adoption(ctx, result, notes)
     _coverage(ctx, result, coverage)
     result.coverage = coverage
     result.suppressed = ctx.suppressed
@@ -489,3 +495,21 @@ def _coverage(ctx: _Context, result: ScanResult, coverage: Coverage) -> None:
                        max(transition.where.column, 1),
                        "emit them where the status changes, or call emitter.transition()")
 
+
+# -- adoption: drift between the sides, privacy without a contract entry, partial parses --------
+def _adoption(ctx: _Context, result: ScanResult, notes: Iterable[tuple[str, int, str]]) -> None:
+    """Report cross-side drift, personal data on public channels and partially parsed files."""
+    for file, line, message in notes:
+        ctx.report(ScanRule.PARTIAL_PARSE, message, file, line, 1)
+    for site, event, channels, fields in privacy_findings(result.sites, ctx.contract):
+        what = f"`{display(event.sym)}` " if event is not None else ""
+        shown = ", ".join(f"`{f}`" for f in fields)
+        ctx.report(ScanRule.PERSONAL_DATA_PUBLIC, f"{what}payload sent on public channel "
+                   f"{', '.join(f'`{c}`' for c in channels)} carries personal or secret data: "
+                   f"{shown}", site.file, site.line, site.column,
+                   "send it on a private- channel, or drop the fields", site)
+    flagged = {(f.file, f.line) for f in ctx.findings if f.rule in NAME_RULES} | ctx.silenced
+    for item in drift(result.sites, ctx.contract):
+        if not item.settled(ctx.contract, lambda sym: ctx.matcher.match(sym) is not None, flagged):
+            ctx.report(item.rule, item.message, item.file, item.line, item.column, item.fix,
+                       item.site, item.related)

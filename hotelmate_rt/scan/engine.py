@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import time
@@ -10,16 +9,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hotelmate_rt.contracts import Contract
+from hotelmate_rt.contracts import Contract, load_contract_text
 
 from .checks import check
-from .common import PendingSite, Wrapper
+from .common import PendingSite, Wrapper, bare_params, harden
 from .config import ScanConfig
 from .files import SourceFile, discover, read, relative
-from .jsscan import JsModule, first_error, parser_for, resolve_import
+from .jsparse import resolve_import
+from .jsroutes import resolve_buses
+from .jsscan import JsModule
 from .model import ScanResult, Site, SkippedFile
+from .parsing import Note, parse_js, parse_python
 from .pyscan import PyModule
-from .symbols import display
+from .rules import CONTRACT_RULES, Level
 
 # Cheap byte-level prefilters (substring search runs at memory speed; a regex alternation does
 # not): a file that mentions none of these is never parsed. A JS `.bind(` only counts in a file
@@ -51,7 +53,9 @@ class Project:
         self.skipped = skipped
         self.modules: dict[str, Module | None] = {}
         self.sources: dict[str, bytes] = {}
+        self.notes: list[Note] = []
         self._py_index: dict[str, list[str]] | None = None
+        self._src_roots: tuple[str, ...] | None = None
 
     def py_index(self) -> dict[str, list[str]]:
         """Map every dotted-name suffix of each Python file to its path (built on first use)."""
@@ -78,24 +82,14 @@ class Project:
             data = got
         module: Module | None
         if source.lang == "python":
-            try:
-                tree = ast.parse(data, filename=source.rel)
-            except SyntaxError as exc:
-                self.skipped.append(SkippedFile(
-                    source.rel, f"syntax error: {exc.msg} (line {exc.lineno or 0})"))
-                return None
-            except (ValueError, RecursionError, MemoryError) as exc:
-                self.skipped.append(SkippedFile(source.rel, f"cannot parse: {exc}"))
+            tree, problem = parse_python(source.rel, data, self.notes)
+            if tree is None:
+                self.skipped.append(SkippedFile(source.rel, problem))
                 return None
             module = PyModule(source.rel, tree, self.load_py, data)
         else:
-            tree = parser_for(source.lang).parse(data)
-            error = first_error(tree.root_node)
-            if error is not None:
-                self.skipped.append(SkippedFile(
-                    source.rel, f"syntax error near line {error.start_point[0] + 1}"))
-                return None
-            module = JsModule(source.rel, data, tree.root_node, self.load_js, source.lang)
+            root = parse_js(source.rel, source.lang, data, self.notes)
+            module = JsModule(source.rel, data, root, self.load_js, source.lang)
         self.modules[source.rel] = module
         self.sources[source.rel] = data
         return module
@@ -119,11 +113,34 @@ class Project:
 
     def load_js(self, spec: str, from_rel: str) -> JsModule | None:
         """Find and parse the scanned JS/TS module an import names."""
-        rel = resolve_import(spec, from_rel, self.known)
+        if self._src_roots is None:
+            self._src_roots = tuple(sorted({r[:r.index("src/") + 3] for r in self.known
+                                            if "src/" in r and (r.startswith("src/") or
+                                                                "/src/" in r)}))
+        rel = resolve_import(spec, from_rel, self.known, self._src_roots or ("src",))
         if rel is None or self.files[rel].lang == "python":
             return None
         got = self.parse(self.files[rel])
         return got if isinstance(got, JsModule) else None
+
+    def js_mentioning(self, needle: bytes) -> list[JsModule]:
+        """Parse and return the JS/TS modules whose source mentions `needle` (bus registrations)."""
+        out: list[JsModule] = []
+        for rel, source in self.files.items():
+            if source.lang == "python":
+                continue
+            data = self.sources.get(rel)
+            if data is None:
+                got = read(source, self.limit)
+                if isinstance(got, SkippedFile) or needle not in got:
+                    continue
+                data = got
+            elif needle not in data:
+                continue
+            module = self.parse(source, data)
+            if isinstance(module, JsModule):
+                out.append(module)
+        return out
 
 
 _PARALLEL_MIN_FILES = 2000
@@ -140,6 +157,7 @@ class _Chunk:
     untouched: list[int] = field(default_factory=list)
     sources: dict[str, bytes] = field(default_factory=dict)
     calls: dict[str, set[str]] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
 
 
 def _scan_files(project: Project, files: list[SourceFile], indexes: Iterable[int],
@@ -160,6 +178,7 @@ def _scan_files(project: Project, files: list[SourceFile], indexes: Iterable[int
         if progress is not None:
             progress()
     chunk.sources = project.sources
+    chunk.notes = project.notes
     chunk.calls = {rel: m.called_names() for rel, m in project.modules.items() if m is not None}
     return chunk
 
@@ -174,6 +193,7 @@ def _worker(indexes: list[int]) -> _Chunk:
     project = _WORKER_PROJECT
     before = set(project.modules)
     project.skipped = []
+    project.notes = []
     chunk = _scan_files(project, files, indexes)
     chunk.sources = {rel: data for rel, data in project.sources.items() if rel not in before}
     chunk.calls = {rel: names for rel, names in chunk.calls.items() if rel not in before}
@@ -203,6 +223,7 @@ def _parallel(files: list[SourceFile], limit: int, progress: Progress | None) ->
                 merged.skipped.extend(chunk.skipped)
                 merged.untouched.extend(chunk.untouched)
                 merged.sources.update(chunk.sources)
+                merged.notes.extend(chunk.notes)
                 for rel, names in chunk.calls.items():
                     merged.calls.setdefault(rel, set()).update(names)
                 done += len(shares[0])
@@ -214,11 +235,48 @@ def _parallel(files: list[SourceFile], limit: int, progress: Progress | None) ->
     return merged
 
 
-def scan(paths: Iterable[Path], contract: Contract, config: ScanConfig | None = None,
+@dataclass(slots=True)
+class Collected:
+    """What the scanned code contains before any check: sites, sources, skips and notes."""
+
+    root: str
+    files_seen: int
+    sites: list[Site]
+    sources: dict[str, bytes]
+    skipped: list[SkippedFile]
+    notes: list[Note]
+
+
+def scan(paths: Iterable[Path], contract: Contract | None, config: ScanConfig | None = None,
          root: Path | None = None, progress: Progress | None = None,
          parallel: bool = True) -> ScanResult:
-    """Scan source trees for Pusher names and check them against the contract."""
+    """Scan source trees for Pusher names and check them (against the contract when given)."""
     started = time.perf_counter()
+    config = config or ScanConfig()
+    if contract is None:
+        contract, config = without_contract(config)
+    found = collect(paths, config, root, progress, parallel)
+    result = ScanResult(root=found.root, contract=relative(contract.path, found.root)
+                        if contract.path else "", files_seen=found.files_seen, sites=found.sites)
+    check(result, contract, config, found.sources, found.notes)
+    result.files_parsed = len(found.sources)
+    result.skipped = found.skipped
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def without_contract(config: ScanConfig) -> tuple[Contract, ScanConfig]:
+    """Return an empty contract and the config with contract rules off (drift, privacy stay)."""
+    severity = {**config.severity, **dict.fromkeys(CONTRACT_RULES, Level.OFF)}
+    return load_contract_text(_NO_CONTRACT, ""), replace(config, severity=severity)
+
+
+_NO_CONTRACT = "version: 1\nchannels: {}\nevents: {}\n"
+
+
+def collect(paths: Iterable[Path], config: ScanConfig | None = None, root: Path | None = None,
+            progress: Progress | None = None, parallel: bool = True) -> Collected:
+    """Find, parse and resolve every site of the scanned trees (no contract needed)."""
     config = config or ScanConfig()
     root_text = os.path.abspath(root or Path.cwd())
     skipped: list[SkippedFile] = []
@@ -239,15 +297,13 @@ def scan(paths: Iterable[Path], contract: Contract, config: ScanConfig | None = 
     else:
         skipped.extend(chunk.skipped)
         project.sources.update(chunk.sources)
+        project.notes.extend(chunk.notes)
     untouched = [files[i] for i in chunk.untouched]
     sites = _resolve_wrappers(project, chunk.pending, untouched, chunk.calls)
-    result = ScanResult(root=root_text, contract=relative(contract.path, root_text),
-                        files_seen=total, sites=sites)
-    check(result, contract, config, project.sources)
-    result.files_parsed = len(project.sources)
-    result.skipped = sorted(set(skipped), key=lambda s: (s.file, s.reason))
-    result.seconds = time.perf_counter() - started
-    return result
+    resolve_buses(sites, project.js_mentioning)
+    notes = sorted(set(project.notes))
+    return Collected(root_text, total, sites, project.sources,
+                     sorted(set(skipped), key=lambda s: (s.file, s.reason)), notes)
 
 
 def _resolve_wrappers(project: Project, pending: list[PendingSite],
@@ -264,17 +320,22 @@ def _resolve_wrappers(project: Project, pending: list[PendingSite],
         for key, templates in fresh.items():
             wrapper = wrappers[key]
             view = Wrapper(wrapper.file, wrapper.name, wrapper.params, wrapper.line,
-                           wrapper.method, templates)
+                           wrapper.method, templates, cls=wrapper.cls, kwargs=wrapper.kwargs,
+                           defaults=wrapper.defaults)
             by_lang[wrapper.file.endswith(".py")].setdefault(wrapper.name, []).append(view)
         pending = []
         for is_python, table in by_lang.items():
             if not table:
                 continue
-            names = [n.encode() for n in table]
+            # JS/TS files without a Pusher hint are searched only for wrappers whose names come
+            # wholly from the caller: a hook whose template has a parameter inside
+            # (`hotel-${slug}`) is a site by itself, and a React tree has thousands of hooks.
+            names = [n.encode() for n, views in table.items()
+                     if is_python or any(bare_params(t) for v in views for t in v.templates)]
             pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in names) + rb")\b")
             candidates = {rel for rel, called_names in calls.items()
                           if called_names.intersection(table)}
-            for source in untouched:
+            for source in untouched if names else ():
                 if (source.lang == "python") != is_python or source.rel in calls:
                     continue
                 data = read(source, project.limit)
@@ -299,12 +360,13 @@ def _resolve_wrappers(project: Project, pending: list[PendingSite],
         if key in called:
             continue
         for template in wrapper.templates:
-            params = sorted({display(v.sym) for v in (*template.channels, *template.events)
-                             if "{" in display(v.sym)} | (
-                {template.payload_param} if template.payload_param else set()))
-            reason = (f"{wrapper.name}() passes its parameters ({', '.join(params)}) on, but no "
-                      "call of it was found in the scanned files")
-            final.append(replace(template, unresolved=template.unresolved or reason))
+            params = bare_params(template)
+            site = harden(template)
+            if params:
+                reason = (f"{wrapper.name}() passes its parameters ({', '.join(params)}) on, but "
+                          "no call of it was found in the scanned files")
+                site = replace(site, unresolved=site.unresolved or reason)
+            final.append(site)
     return final
 
 
@@ -319,7 +381,8 @@ def _collect(pending: list[PendingSite], wrappers: dict[tuple[str, str, int], Wr
         key = (item.site.file, item.function, item.line)
         wrapper = wrappers.get(key)
         if wrapper is None:
-            wrapper = Wrapper(item.site.file, item.function, item.params, item.line, item.method)
+            wrapper = Wrapper(item.site.file, item.function, item.params, item.line, item.method,
+                              cls=item.cls, kwargs=item.kwargs, defaults=item.defaults)
             wrappers[key] = wrapper
         wrapper.templates.append(item.site)
         fresh.setdefault(key, []).append(item.site)

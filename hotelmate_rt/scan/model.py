@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .rules import Level, ScanRule
-from .symbols import Value, display
+from .symbols import Sym, Value, display
 
 
 class Side(enum.StrEnum):
@@ -39,6 +39,8 @@ class PayloadField:
     path: str
     line: int
     column: int
+    type: str | None = None
+    source: str | None = None
 
     @property
     def name(self) -> str:
@@ -58,6 +60,8 @@ class Payload:
     fields: tuple[PayloadField, ...]
     constants: tuple[tuple[str, str], ...] = ()
     spread: bool = False
+    symbolic: tuple[tuple[str, Sym], ...] = ()
+    spread_params: tuple[str, ...] = ()
 
     def constant(self, key: str) -> str | None:
         """Return the constant string value of a top-level key, if it has one."""
@@ -76,6 +80,22 @@ class ClientConfig:
     auth_headers: bool
     file: str
     line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """An envelope subtype the code sends or handles: `type == "message_created"`, and where."""
+
+    field: str
+    value: str
+    file: str
+    line: int
+    column: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the route for JSON output."""
+        return {"field": self.field, "value": self.value, "file": self.file, "line": self.line,
+                "column": self.column}
 
 
 @dataclass(slots=True)
@@ -98,6 +118,8 @@ class Site:
     client: ClientConfig | None = None
     client_ref: str | None = None
     payload_param: str | None = field(default=None, repr=False)
+    routes: tuple[Route, ...] = ()
+    pending: tuple[Any, ...] = field(default=(), repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the site for JSON output."""
@@ -115,7 +137,24 @@ class Site:
             out["via"] = list(self.via)
         if self.unresolved:
             out["unresolved"] = self.unresolved
+        if self.routes:
+            out["routes"] = [f"{r.field}={r.value}" for r in self.routes]
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """The other side of a finding (the backend send of a frontend bind, ...), with a label."""
+
+    file: str
+    line: int
+    column: int
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Describe the related location for JSON output."""
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +168,7 @@ class Finding:
     line: int
     column: int
     fix: str | None = None
+    related: tuple[Related, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the finding for JSON output."""
@@ -137,6 +177,8 @@ class Finding:
                                "message": self.message}
         if self.fix:
             out["fix"] = self.fix
+        if self.related:
+            out["related"] = [r.to_dict() for r in self.related]
         return out
 
     def __str__(self) -> str:
@@ -219,6 +261,7 @@ class ScanResult:
                 "unresolved_sites": len(self.sites) - resolved,
                 "errors": sum(1 for f in self.findings if f.level is Level.ERROR),
                 "warnings": sum(1 for f in self.findings if f.level is Level.WARNING),
+                "notes": sum(1 for f in self.findings if f.level is Level.NOTE),
                 "suppressed": self.suppressed, "skipped_files": len(self.skipped),
                 "seconds": round(self.seconds, 3)}
 

@@ -1,480 +1,86 @@
-"""Python analyzer (stdlib `ast`): trigger/emit/transition sites with names resolved."""
+"""Python analyzer (stdlib `ast`): trigger/emit/transition sites with names resolved.
+
+Resolution of names lives in `pyresolve`, payloads in `pypayload`; this module finds the sites:
+calls on a Pusher client (`pusher_client`, `settings.PUSHER`, `get_pusher()`, `self._client`
+set from one, an aliased import...) or on the hotelmate-rt emitter, and the calls of wrapper
+functions and methods (class-based services included) whose parameters flow into them.
+"""
 
 from __future__ import annotations
 
 import ast
 import re
-import string
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import replace
 
-from .common import PendingSite, Wrapper, instantiate, site_has_params
+from .common import PendingSite, Wrapper, harden, instantiate, site_params, substitute_sym
 from .model import Payload, PayloadField, Side, Site, SiteKind
-from .symbols import Hole, Param, Sym, Value, concat_all, dedupe, literal
+from .pypayload import payload_of, value_type
+from .pyresolve import PyClass, PyResolver, Scope, dotted, source_text
+from .symbols import Value, has_params, literal
 
 _PUSHER = re.compile(r"pusher", re.IGNORECASE)
 _EMITTER = re.compile(r"emitter", re.IGNORECASE)
-_PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
-                      r"[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
-_FORMATTER = string.Formatter()
-_MAX_DEPTH = 8
-
-ModuleLoader = Callable[[str, int, str], "PyModule | None"]
+_MAX_DEPTH = 6
 
 
-def dotted(node: ast.AST) -> str:
-    """Render a receiver expression cheaply (`self.pusher_client`, `get_pusher()`)."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return f"{dotted(node.value)}.{node.attr}"
-    if isinstance(node, ast.Call):
-        return f"{dotted(node.func)}()"
-    if isinstance(node, ast.Subscript):
-        return f"{dotted(node.value)}[]"
-    return "?"
+class PyModule(PyResolver):
+    """One parsed Python file: its Pusher sites and the calls of wrapper functions."""
 
-
-def _source(node: ast.AST) -> str:
-    """Return a short source rendering of an expression for messages."""
-    try:
-        text = ast.unparse(node)
-    except Exception:  # pragma: no cover - unparse handles every expression ast produces
-        text = "?"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-@dataclass(slots=True, eq=False)
-class Scope:
-    """A function (or the module): its parameters, assignments and return expressions."""
-
-    name: str
-    parent: Scope | None
-    line: int = 0
-    params: tuple[str, ...] = ()
-    defaults: dict[str, ast.expr] = field(default_factory=dict)
-    assigns: dict[str, list[ast.expr]] = field(default_factory=dict)
-    returns: list[ast.expr] = field(default_factory=list)
-    cls: str | None = None
-    method: bool = False
-
-
-class PyModule:
-    """One parsed Python file, its scopes and every call in it."""
-
-    def __init__(self, rel: str, tree: ast.Module, loader: ModuleLoader | None = None,
-                 source: bytes = b"") -> None:
-        self.rel = rel
-        self._lines = source.split(b"\n")
-        self.loader = loader
-        self.top = Scope("<module>", None)
-        self.functions: dict[str, list[Scope]] = {}
-        self.classes: dict[str, dict[str, ast.expr]] = {}
-        self.imports: dict[str, tuple[str, str | None, int]] = {}
-        self.calls: list[tuple[ast.Call, Scope]] = []
-        self._build(tree.body, self.top, None)
-
-    def _col(self, node: ast.expr | ast.stmt) -> int:
-        """Return a node's 1-based column in characters (ast counts UTF-8 bytes)."""
-        index = node.lineno - 1
-        if 0 <= index < len(self._lines):
-            line = self._lines[index]
-            if not line.isascii():
-                return len(line[:node.col_offset].decode("utf-8", "replace")) + 1
-        return node.col_offset + 1
-
-    # -- building -------------------------------------------------------------------------
-    def _build(self, body: list[ast.stmt], scope: Scope, cls: str | None) -> None:
-        """Record scopes, assignments, returns, imports and calls of a statement list."""
-        stack: list[tuple[ast.AST, Scope, str | None]] = [(n, scope, cls) for n in reversed(body)]
-        while stack:
-            node, sc, klass = stack.pop()
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                fn = self._function(node, sc, klass)
-                for deco in node.decorator_list:
-                    stack.append((deco, sc, klass))
-                stack.extend((n, fn, None) for n in reversed(node.body))
-                continue
-            if isinstance(node, ast.ClassDef):
-                attrs = self.classes.setdefault(node.name, {})
-                for stmt in node.body:
-                    if isinstance(stmt, ast.Assign):
-                        for target in stmt.targets:
-                            if isinstance(target, ast.Name):
-                                attrs[target.id] = stmt.value
-                    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None \
-                            and isinstance(stmt.target, ast.Name):
-                        attrs[stmt.target.id] = stmt.value
-                for stmt in reversed(node.body):
-                    if isinstance(stmt, ast.Assign | ast.AnnAssign):
-                        if stmt.value is not None:
-                            stack.append((stmt.value, sc, node.name))
-                    else:
-                        stack.append((stmt, sc, node.name))
-                continue
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    self._assign(target, node.value, sc)
-            elif isinstance(node, ast.AnnAssign | ast.NamedExpr) and node.value is not None:
-                self._assign(node.target, node.value, sc)
-            elif isinstance(node, ast.Return) and node.value is not None:
-                sc.returns.append(node.value)
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    local = alias.asname or alias.name.split(".")[0]
-                    self.imports[local] = ((alias.asname and alias.name) or local, None, 0)
-            elif isinstance(node, ast.ImportFrom):
-                for alias in node.names:
-                    self.imports[alias.asname or alias.name] = (node.module or "", alias.name,
-                                                                node.level)
-            elif isinstance(node, ast.Call):
-                self.calls.append((node, sc))
-            elif isinstance(node, ast.Lambda):
-                stack.append((node.body, sc, klass))
-                continue
-            for child in reversed(list(ast.iter_child_nodes(node))):
-                if not isinstance(child, ast.expr_context):
-                    stack.append((child, sc, klass))
-
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, parent: Scope,
-                  cls: str | None) -> Scope:
-        """Create the scope of a function definition."""
-        args = node.args
-        positional = [a.arg for a in (*args.posonlyargs, *args.args)]
-        method = cls is not None and bool(positional) and positional[0] in ("self", "cls")
-        if method:
-            positional = positional[1:]
-        names = (*positional, *(a.arg for a in args.kwonlyargs))
-        defaults: dict[str, ast.expr] = {}
-        for name, default in zip(reversed(positional), reversed(args.defaults), strict=False):
-            defaults[name] = default
-        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-            if kw_default is not None:
-                defaults[arg.arg] = kw_default
-        scope = Scope(node.name, parent, node.lineno, tuple(names), defaults, cls=cls,
-                      method=method)
-        self.functions.setdefault(node.name, []).append(scope)
-        return scope
-
-    @staticmethod
-    def _assign(target: ast.expr, value: ast.expr, scope: Scope) -> None:
-        """Record `name = value` (and pairwise tuple unpacking) in a scope."""
-        if isinstance(target, ast.Name):
-            scope.assigns.setdefault(target.id, []).append(value)
-        elif isinstance(target, ast.Tuple | ast.List) and isinstance(value, ast.Tuple | ast.List) \
-                and len(target.elts) == len(value.elts):
-            for t, v in zip(target.elts, value.elts, strict=True):
-                PyModule._assign(t, v, scope)
-
-    # -- resolution -----------------------------------------------------------------------
-    def resolve(self, node: ast.expr, scope: Scope, depth: int = 0,
-                guard: frozenset[tuple[int, str]] = frozenset()) -> list[Sym]:
-        """Resolve an expression to string alternatives (holes for unknowns); [] if unknown."""
-        if depth > _MAX_DEPTH:
-            return []
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str):
-                return [(node.value,)]
-            if isinstance(node.value, int | float) and not isinstance(node.value, bool):
-                return [(str(node.value),)]
-            return []
-        if isinstance(node, ast.JoinedStr):
-            pieces: list[list[Sym]] = []
-            for part in node.values:
-                if isinstance(part, ast.Constant):
-                    pieces.append([(str(part.value),)])
-                elif isinstance(part, ast.FormattedValue):
-                    inner = self.resolve(part.value, scope, depth + 1, guard)
-                    pieces.append(inner or [(Hole(_source(part.value)),)])
-            return concat_all(pieces)
-        if isinstance(node, ast.BinOp):
-            if isinstance(node.op, ast.Add):
-                left = self.resolve(node.left, scope, depth + 1, guard)
-                right = self.resolve(node.right, scope, depth + 1, guard)
-                if not left and not right:
-                    return []
-                return concat_all([left or [(Hole(_source(node.left)),)],
-                                   right or [(Hole(_source(node.right)),)]])
-            if isinstance(node.op, ast.Mod):
-                return self._percent(node, scope, depth, guard)
-            return []
-        if isinstance(node, ast.Call):
-            return self._call(node, scope, depth, guard)
-        if isinstance(node, ast.IfExp):
-            return dedupe([*self.resolve(node.body, scope, depth + 1, guard),
-                           *self.resolve(node.orelse, scope, depth + 1, guard)])
-        if isinstance(node, ast.Name):
-            return self._name(node.id, scope, depth, guard)
-        if isinstance(node, ast.Attribute):
-            return self._attribute(node, scope, depth, guard)
-        return []
-
-    def _name(self, name: str, scope: Scope, depth: int,
-              guard: frozenset[tuple[int, str]]) -> list[Sym]:
-        """Resolve a bare name: local assignments, the function's parameters, then globals."""
-        current: Scope | None = scope
-        while current is not None:
-            key = (id(current), name)
-            if name in current.assigns:
-                if key in guard:
-                    return []
-                inner = guard | {key}
-                out: list[Sym] = []
-                for value in current.assigns[name]:
-                    out.extend(self.resolve(value, current, depth + 1, inner))
-                return dedupe(out)
-            if name in current.params:
-                return [(Param(name),)] if current is scope else []
-            current = current.parent
-        return self._imported(name, depth, guard)
-
-    def _imported(self, name: str, depth: int, guard: frozenset[tuple[int, str]]) -> list[Sym]:
-        """Resolve a name imported with `from module import name` from a scanned module."""
-        found = self.imports.get(name)
-        if found is None or found[1] is None or self.loader is None:
-            return []
-        other = self.loader(found[0], found[2], self.rel)
-        if other is None or other is self:
-            return []
-        return other._name(found[1], other.top, depth + 1, guard)
-
-    def _attribute(self, node: ast.Attribute, scope: Scope, depth: int,
-                   guard: frozenset[tuple[int, str]]) -> list[Sym]:
-        """Resolve `Class.CONST`, `self.CONST` and `module.CONST`."""
-        base = node.value
-        if not isinstance(base, ast.Name):
-            return []
-        if base.id in ("self", "cls"):
-            owner: Scope | None = scope
-            while owner is not None and owner.cls is None:
-                owner = owner.parent
-            cls_name = owner.cls if owner is not None else None
-            value = self.classes.get(cls_name or "", {}).get(node.attr)
-            return self.resolve(value, self.top, depth + 1, guard) if value is not None else []
-        if base.id in self.classes:
-            value = self.classes[base.id].get(node.attr)
-            return self.resolve(value, self.top, depth + 1, guard) if value is not None else []
-        found = self.imports.get(base.id)
-        if found is not None and self.loader is not None:
-            if found[1] is not None:
-                owner_module = self.loader(found[0], found[2], self.rel)
-                if owner_module is not None and found[1] in owner_module.classes:
-                    value = owner_module.classes[found[1]].get(node.attr)
-                    return owner_module.resolve(value, owner_module.top, depth + 1, guard) \
-                        if value is not None else []
-            module = found[0] if found[1] is None else f"{found[0]}.{found[1]}".lstrip(".")
-            other = self.loader(module, found[2], self.rel)
-            if other is not None and other is not self:
-                return other._name(node.attr, other.top, depth + 1, guard)
-        return []
-
-    def _percent(self, node: ast.BinOp, scope: Scope, depth: int,
-                 guard: frozenset[tuple[int, str]]) -> list[Sym]:
-        """Resolve `"hotel-%s" % slug` style formatting."""
-        fmts = [literal(s) for s in self.resolve(node.left, scope, depth + 1, guard)]
-        fmt = fmts[0] if len(fmts) == 1 else None
-        if fmt is None:
-            return []
-        right = node.right
-        positional = list(right.elts) if isinstance(right, ast.Tuple) else [right]
-        keyed: dict[str, ast.expr] = {}
-        if isinstance(right, ast.Dict):
-            keyed = {k.value: v for k, v in zip(right.keys, right.values, strict=True)
-                     if isinstance(k, ast.Constant) and isinstance(k.value, str)}
-        pieces: list[list[Sym]] = []
-        last = 0
-        index = 0
-        for match in _PERCENT.finditer(fmt):
-            pieces.append([(fmt[last:match.start()],)])
-            last = match.end()
-            if match.group("conv") == "%":
-                pieces.append([("%",)])
-                continue
-            arg: ast.expr | None
-            if match.group("key") is not None:
-                arg = keyed.get(match.group("key"))
-            else:
-                arg = positional[index] if index < len(positional) else None
-                index += 1
-            got = self.resolve(arg, scope, depth + 1, guard) if arg is not None else []
-            pieces.append(got or [(Hole(_source(arg) if arg is not None else ""),)])
-        pieces.append([(fmt[last:],)])
-        return concat_all(pieces)
-
-    def _call(self, node: ast.Call, scope: Scope, depth: int,
-              guard: frozenset[tuple[int, str]]) -> list[Sym]:
-        """Resolve `.format(...)`, `str(x)`, `"".join([...])` and calls to name-builder functions."""
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "format":
-            return self._format(node, scope, depth, guard)
-        if isinstance(func, ast.Name) and func.id == "str" and len(node.args) == 1:
-            got = self.resolve(node.args[0], scope, depth + 1, guard)
-            return got or [(Hole(_source(node.args[0])),)]
-        target = self._function_for(func, scope)
-        if target is None:
-            return []
-        module, callee = target
-        returns: list[Sym] = []
-        for expr in callee.returns:
-            returns.extend(module.resolve(expr, callee, depth + 1, guard))
-        if not returns:
-            return []
-        bound = module.bind(callee, node)
-
-        def param(name: str) -> list[Sym]:
-            """Resolve a parameter of the callee from the call's arguments or its default."""
-            if name in bound:
-                return self.resolve(bound[name], scope, depth + 1, guard)
-            if name in callee.defaults:
-                return module.resolve(callee.defaults[name], module.top, depth + 1, guard)
-            return []
-
-        out: list[Sym] = []
-        for sym in returns:
-            pieces: list[list[Sym]] = [
-                (param(p.name) or [(Hole(p.name),)]) if isinstance(p, Param) else [(p,)]
-                for p in sym]
-            out.extend(concat_all(pieces))
-        return dedupe(out)
-
-    def _format(self, node: ast.Call, scope: Scope, depth: int,
-                guard: frozenset[tuple[int, str]]) -> list[Sym]:
-        """Resolve `"{}-room-{room}".format(slug, room=n)`."""
-        assert isinstance(node.func, ast.Attribute)
-        fmts = [literal(s) for s in self.resolve(node.func.value, scope, depth + 1, guard)]
-        fmt = fmts[0] if len(fmts) == 1 else None
-        if fmt is None:
-            return []
-        keywords = {k.arg: k.value for k in node.keywords if k.arg}
-        pieces: list[list[Sym]] = []
-        auto = 0
-        try:
-            parsed = list(_FORMATTER.parse(fmt))
-        except ValueError:
-            return []
-        for text, name, _spec, _conv in parsed:
-            pieces.append([(text,)])
-            if name is None:
-                continue
-            head = re.split(r"[.\[]", name, maxsplit=1)[0]
-            arg: ast.expr | None
-            if head == "":
-                arg = node.args[auto] if auto < len(node.args) else None
-                auto += 1
-            elif head.isdigit():
-                arg = node.args[int(head)] if int(head) < len(node.args) else None
-            else:
-                arg = keywords.get(head)
-            got = self.resolve(arg, scope, depth + 1, guard) \
-                if arg is not None and name == head else []
-            pieces.append(got or [(Hole(name),)])
-        return concat_all(pieces)
-
-    def _function_for(self, func: ast.expr, scope: Scope) -> tuple[PyModule, Scope] | None:
-        """Find the definition a call refers to: local, imported, or a method of this class."""
-        if isinstance(func, ast.Name):
-            local = self.functions.get(func.id)
-            if local:
-                return self, local[-1]
-            found = self.imports.get(func.id)
-            if found is not None and found[1] is not None and self.loader is not None:
-                other = self.loader(found[0], found[2], self.rel)
-                if other is not None and other is not self and found[1] in other.functions:
-                    return other, other.functions[found[1]][-1]
-            return None
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            if func.value.id in ("self", "cls") and func.attr in self.functions:
-                return self, self.functions[func.attr][-1]
-            found = self.imports.get(func.value.id)
-            if found is not None and self.loader is not None:
-                module = found[0] if found[1] is None else f"{found[0]}.{found[1]}".lstrip(".")
-                other = self.loader(module, found[2], self.rel)
-                if other is not None and func.attr in other.functions:
-                    return other, other.functions[func.attr][-1]
-        return None
-
-    @staticmethod
-    def bind(callee: Scope, call: ast.Call) -> dict[str, ast.expr]:
-        """Map a call's arguments onto the callee's parameter names."""
-        out: dict[str, ast.expr] = {}
-        for name, arg in zip(callee.params, call.args, strict=False):
-            if isinstance(arg, ast.Starred):
-                break
-            out[name] = arg
-        for keyword in call.keywords:
-            if keyword.arg is not None:
-                out[keyword.arg] = keyword.value
-        return out
-
-    # -- values and payloads ----------------------------------------------------------------
-    def values(self, node: ast.expr | None, scope: Scope) -> list[Value]:
-        """Resolve an argument to located values ([] when it cannot be resolved)."""
-        if node is None:
-            return []
-        return [Value(sym, node.lineno, self._col(node)) for sym in self.resolve(node, scope)]
-
-    def payload(self, node: ast.expr | None, scope: Scope) -> Payload | str | None:
-        """Read a payload dict literal (directly or through one local name); str = parameter."""
-        if node is None:
-            return None
-        if isinstance(node, ast.Name):
-            current: Scope | None = scope
-            while current is not None:
-                if node.id in current.assigns:
-                    assigned = current.assigns[node.id]
-                    return self.payload(assigned[0], current) if len(assigned) == 1 else None
-                if node.id in current.params:
-                    return node.id if current is scope else None
-                current = current.parent
-            return None
-        if isinstance(node, ast.Dict):
-            fields: list[PayloadField] = []
-            constants: list[tuple[str, str]] = []
-            spread = self._dict_fields(node, "", fields, constants)
-            return Payload(tuple(fields), tuple(constants), spread)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
-            fields = [PayloadField(k.arg, k.value.lineno, self._col(k.value))
-                      for k in node.keywords if k.arg]
-            constants = [(k.arg, k.value.value) for k in node.keywords
-                         if k.arg and isinstance(k.value, ast.Constant)
-                         and isinstance(k.value.value, str)]
-            spread = bool(node.args) or any(k.arg is None for k in node.keywords)
-            return Payload(tuple(fields), tuple(constants), spread)
-        return None
-
-    def _dict_fields(self, node: ast.Dict, prefix: str, fields: list[PayloadField],
-                     constants: list[tuple[str, str]]) -> bool:
-        """Collect the keys of a dict literal and its nested dict literals; True on `**spread`."""
-        spread = False
-        for key, value in zip(node.keys, node.values, strict=True):
-            if key is None:
-                spread = spread or not prefix
-                continue
-            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
-                spread = spread or not prefix
-                continue
-            path = f"{prefix}{key.value}"
-            fields.append(PayloadField(path, key.lineno, self._col(key)))
-            if not prefix and isinstance(value, ast.Constant) and isinstance(value.value, str):
-                constants.append((key.value, value.value))
-            if isinstance(value, ast.Dict):
-                self._dict_fields(value, path + ".", fields, constants)
-        return spread
-
-    # -- sites ------------------------------------------------------------------------------
-    def _is_client(self, receiver: ast.expr, scope: Scope, pattern: re.Pattern[str]) -> bool:
-        """Tell whether a receiver looks like a Pusher client (or emitter) by name or origin."""
+    # -- clients ----------------------------------------------------------------------------
+    def is_client(self, receiver: ast.expr, scope: Scope, pattern: re.Pattern[str],
+                  depth: int = 0) -> bool:
+        """Tell whether a receiver is a Pusher client (or emitter) by name or by origin."""
         if pattern.search(dotted(receiver)):
             return True
+        if depth > _MAX_DEPTH:
+            return False
         if isinstance(receiver, ast.Name):
-            current: Scope | None = scope
-            while current is not None:
-                for value in current.assigns.get(receiver.id, ()):
-                    if isinstance(value, ast.Call) and pattern.search(dotted(value.func)):
-                        return True
-                current = current.parent
+            found = self.lookup(receiver.id, scope)
+            if isinstance(found, tuple):
+                return any(self._client_value(v, found[0], pattern, depth) for v in found[1])
+            if found is None:
+                got = self.other(receiver.id)
+                if got is not None and got[1] is not None:
+                    module = got[0]
+                    return bool(pattern.search(got[1])) or (
+                        isinstance(module, PyModule) and
+                        module.is_client(ast.Name(got[1]), module.top, pattern, depth + 1))
+            return False
+        if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) and \
+                receiver.value.id in ("self", "cls"):
+            klass = self.enclosing_class(scope)
+            if klass is None:
+                return False
+            values = [*klass.instance.get(receiver.attr, ()),
+                      *([klass.attrs[receiver.attr]] if receiver.attr in klass.attrs else [])]
+            return any(self._client_value(v, self.top, pattern, depth) for v in values)
+        if isinstance(receiver, ast.Call):
+            return self._client_value(receiver, scope, pattern, depth)
         return False
 
+    def _client_value(self, value: ast.expr, scope: Scope, pattern: re.Pattern[str],
+                      depth: int) -> bool:
+        """Tell whether an assigned value produces a client (a constructor, factory, or alias)."""
+        if isinstance(value, ast.BoolOp):
+            return any(self._client_value(v, scope, pattern, depth + 1) for v in value.values)
+        if isinstance(value, ast.IfExp):
+            return any(self._client_value(v, scope, pattern, depth + 1)
+                       for v in (value.body, value.orelse))
+        if isinstance(value, ast.Call):
+            if pattern.search(dotted(value.func)):
+                return True
+            target = self.function_for(value.func, scope)
+            if target is None or depth >= _MAX_DEPTH:
+                return False
+            module, callee = target
+            return isinstance(module, PyModule) and any(
+                module._client_value(r, callee, pattern, depth + 1) for r in callee.returns)
+        if isinstance(value, ast.Name | ast.Attribute):
+            return self.is_client(value, scope, pattern, depth + 1)
+        return False
+
+    # -- sites ------------------------------------------------------------------------------
     def sites(self) -> Iterator[PendingSite]:
         """Yield every direct trigger/emit/transition site in the module."""
         for call, scope in self.calls:
@@ -485,8 +91,7 @@ class PyModule:
         func = call.func
         args = list(call.args)
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
-        if (isinstance(func, ast.Name) and func.id == "partial") or \
-                (isinstance(func, ast.Attribute) and func.attr == "partial"):
+        if _is_partial(func):
             if not args or not isinstance(args[0], ast.Attribute):
                 return
             func, args = args[0], args[1:]
@@ -494,7 +99,7 @@ class PyModule:
             return
         attr = func.attr
         if attr in ("trigger", "trigger_batch"):
-            if not self._is_client(func.value, scope, _PUSHER):
+            if not self.is_client(func.value, scope, _PUSHER):
                 return
             if attr == "trigger":
                 yield self._pending(self._trigger(call, args, keywords, scope), scope)
@@ -502,10 +107,11 @@ class PyModule:
                 for site in self._batch(call, args, keywords, scope):
                     yield self._pending(site, scope)
         elif attr in ("emit", "emit_action", "transition") and \
-                self._is_client(func.value, scope, _EMITTER):
+                self.is_client(func.value, scope, _EMITTER):
             yield self._pending(self._emitter(attr, call, args, keywords, scope), scope)
 
-    def _arg(self, args: list[ast.expr], keywords: dict[str, ast.expr], index: int,
+    @staticmethod
+    def _arg(args: list[ast.expr], keywords: dict[str, ast.expr], index: int,
              *names: str) -> ast.expr | None:
         """Return a call argument by position or keyword."""
         if index < len(args) and not isinstance(args[index], ast.Starred):
@@ -515,18 +121,23 @@ class PyModule:
                 return keywords[name]
         return None
 
+    def values(self, node: ast.expr | None, scope: Scope) -> list[Value]:
+        """Resolve an argument to located values ([] when it cannot be resolved)."""
+        if node is None:
+            return []
+        return [Value(sym, node.lineno, self.col(node)) for sym in self.resolve(node, scope)]
+
     def _site(self, kind: SiteKind, call: ast.Call) -> Site:
         """Start a backend site at a call."""
-        return Site(kind, Side.BACKEND, self.rel, call.lineno, self._col(call))
+        return Site(kind, Side.BACKEND, self.rel, call.lineno, self.col(call))
 
     def _trigger(self, call: ast.Call, args: list[ast.expr], keywords: dict[str, ast.expr],
                  scope: Scope) -> Site:
         """Build the site of `pusher_client.trigger(channels, event_name, data)`."""
         site = self._site(SiteKind.TRIGGER, call)
-        channel_node = self._arg(args, keywords, 0, "channels", "channel")
-        event_node = self._arg(args, keywords, 1, "event_name", "event")
-        data_node = self._arg(args, keywords, 2, "data")
-        self._fill(site, channel_node, event_node, data_node, scope)
+        self._fill(site, self._arg(args, keywords, 0, "channels", "channel"),
+                   self._arg(args, keywords, 1, "event_name", "event"),
+                   self._arg(args, keywords, 2, "data"), scope)
         return site
 
     def _fill(self, site: Site, channel_node: ast.expr | None, event_node: ast.expr | None,
@@ -538,20 +149,20 @@ class PyModule:
             for element in channel_node.elts:
                 got = self.values(element, scope)
                 if not got:
-                    problems.append(f"channel `{_source(element)}`")
+                    problems.append(f"channel `{source_text(element)}`")
                 channels.extend(got)
         else:
             channels = self.values(channel_node, scope)
             if not channels:
-                problems.append(f"channel `{_source(channel_node)}`" if channel_node is not None
+                problems.append(f"channel `{source_text(channel_node)}`" if channel_node is not None
                                 else "channel (no argument)")
         events = self.values(event_node, scope)
         if not events:
-            problems.append(f"event `{_source(event_node)}`" if event_node is not None
+            problems.append(f"event `{source_text(event_node)}`" if event_node is not None
                             else "event (no argument)")
         site.channels = tuple(channels)
         site.events = tuple(events)
-        payload = self.payload(data_node, scope)
+        payload = payload_of(self, data_node, scope)
         if isinstance(payload, str):
             site.payload_param = payload
         else:
@@ -559,24 +170,51 @@ class PyModule:
         if problems:
             site.unresolved = "could not resolve " + ", ".join(problems)
 
+    def _batch_items(self, batch: ast.expr | None, scope: Scope) -> list[ast.expr] | None:
+        """Find the event dicts of a batch: a literal list, a name, appends, a comprehension."""
+        if isinstance(batch, ast.List | ast.Tuple):
+            return list(batch.elts)
+        if isinstance(batch, ast.ListComp):
+            return [batch.elt]
+        if isinstance(batch, ast.Name):
+            found = self.lookup(batch.id, scope)
+            if not isinstance(found, tuple):
+                return None
+            owner, values = found
+            items: list[ast.expr] = []
+            for value in values:
+                got = self._batch_items(value, owner)
+                if got is None:
+                    return None
+                items.extend(got)
+            for call, call_scope in self.calls:
+                func = call.func
+                if call_scope is owner and isinstance(func, ast.Attribute) and \
+                        func.attr == "append" and isinstance(func.value, ast.Name) and \
+                        func.value.id == batch.id and call.args:
+                    items.append(call.args[0])
+            return items
+        return None
+
     def _batch(self, call: ast.Call, args: list[ast.expr], keywords: dict[str, ast.expr],
                scope: Scope) -> Iterator[Site]:
         """Build one site per event dict of `pusher_client.trigger_batch([...])`."""
         batch = self._arg(args, keywords, 0, "batch")
-        if not isinstance(batch, ast.List | ast.Tuple):
+        items = self._batch_items(batch, scope)
+        if not items:
             site = self._site(SiteKind.TRIGGER_BATCH, call)
-            site.unresolved = f"could not resolve batch `{_source(batch) if batch else ''}`"
+            site.unresolved = f"could not resolve batch `{source_text(batch) if batch else ''}`"
             yield site
             return
-        for element in batch.elts:
+        for element in items:
             site = self._site(SiteKind.TRIGGER_BATCH, call)
             if not isinstance(element, ast.Dict):
-                site.unresolved = f"could not resolve batch item `{_source(element)}`"
+                site.unresolved = f"could not resolve batch item `{source_text(element)}`"
                 yield site
                 continue
             entries = {k.value: v for k, v in zip(element.keys, element.values, strict=True)
                        if isinstance(k, ast.Constant) and isinstance(k.value, str)}
-            site.line, site.column = element.lineno, self._col(element)
+            site.line, site.column = element.lineno, self.col(element)
             self._fill(site, entries.get("channel"), entries.get("name"), entries.get("data"),
                        scope)
             yield site
@@ -588,20 +226,20 @@ class PyModule:
             site = self._site(SiteKind.EMIT, call)
             event_node = self._arg(args, keywords, 0, "event")
             site.events = tuple(self.values(event_node, scope))
-            payload = self.payload(self._arg(args, keywords, 1, "data"), scope)
+            payload = payload_of(self, self._arg(args, keywords, 1, "data"), scope)
             if isinstance(payload, str):
                 site.payload_param = payload
             else:
                 site.payload = payload
             if not site.events:
-                site.unresolved = f"could not resolve event `{_source(event_node)}`" \
+                site.unresolved = f"could not resolve event `{source_text(event_node)}`" \
                     if event_node is not None else "could not resolve event (no argument)"
         elif attr == "emit_action":
             site = self._site(SiteKind.EMIT_ACTION, call)
             action_node = self._arg(args, keywords, 0, "action")
             site.events = tuple(self.values(action_node, scope))
             if not site.events:
-                site.unresolved = f"could not resolve action `{_source(action_node)}`" \
+                site.unresolved = f"could not resolve action `{source_text(action_node)}`" \
                     if action_node is not None else "could not resolve action (no argument)"
         else:
             site = self._site(SiteKind.TRANSITION, call)
@@ -612,72 +250,216 @@ class PyModule:
                 site.states = (got_from[0], got_to[0])
             else:
                 site.unresolved = "could not resolve the statuses " \
-                    f"`{_source(source) if source else ''}` -> `{_source(target) if target else ''}`"
+                    f"`{source_text(source) if source else ''}` -> " \
+                    f"`{source_text(target) if target else ''}`"
         return site
 
     def _pending(self, site: Site, scope: Scope) -> PendingSite:
-        """Attach the enclosing function when the site depends on its parameters."""
-        if scope.parent is not None and site_has_params(site):
-            return PendingSite(site, scope.name, scope.params, scope.line, scope.method)
-        return PendingSite(site)
+        """Attach the function whose parameters the site uses (it becomes a wrapper)."""
+        names = site_params(site)
+        if not names:
+            return PendingSite(site)
+        owner: Scope | None = scope
+        while owner is not None and not (names & {*owner.params, owner.kwargs}):
+            owner = owner.parent
+        if owner is None or owner.parent is None:
+            return PendingSite(harden(site))
+        defaults = {name: self.values(node, owner.parent) for name, node in owner.defaults.items()}
+        return PendingSite(site, owner.name, owner.params, owner.line, owner.method, owner.cls,
+                           owner.kwargs, defaults)
 
     # -- wrappers ---------------------------------------------------------------------------
     def called_names(self) -> set[str]:
         """Return the names this module calls (to find wrapper call sites quickly)."""
         out: set[str] = set()
         for call, _scope in self.calls:
-            if isinstance(call.func, ast.Name):
-                out.add(call.func.id)
-            elif isinstance(call.func, ast.Attribute):
-                out.add(call.func.attr)
+            func = call.func
+            if _is_partial(func) and call.args:
+                func = call.args[0]
+            if isinstance(func, ast.Name):
+                out.add(func.id)
+            elif isinstance(func, ast.Attribute):
+                out.add(func.attr)
         return out
 
     def wrapper_calls(self, wrappers: dict[str, list[Wrapper]]) -> Iterator[PendingSite]:
-        """Yield the sites produced by calls to known wrapper functions."""
+        """Yield the sites produced by calls to known wrapper functions and methods."""
         for call, scope in self.calls:
+            if _is_partial(call.func) and call.args:
+                call = ast.Call(call.args[0], call.args[1:], call.keywords,
+                                lineno=call.lineno, col_offset=call.col_offset)
             func = call.func
             if isinstance(func, ast.Name):
                 name = func.id
-                if name not in self.functions and name not in self.imports:
-                    continue
             elif isinstance(func, ast.Attribute):
                 name = func.attr
-                base = func.value
-                if not (isinstance(base, ast.Name) and (base.id in self.imports
-                                                        or base.id in ("self", "cls"))):
-                    continue
             else:
                 continue
             for wrapper in wrappers.get(name, ()):
-                if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
-                        func.value.id in ("self", "cls") and not wrapper.method:
-                    continue
-                if isinstance(func, ast.Name) and name in self.functions and \
-                        wrapper.file != self.rel:
-                    continue
-                wrapper.called = True
-                yield from self._instantiate(wrapper, call, scope)
+                if self._calls(func, scope, wrapper):
+                    wrapper.called = True
+                    yield from self._instantiate(wrapper, call, scope)
+
+    def _calls(self, func: ast.Name | ast.Attribute, scope: Scope, wrapper: Wrapper) -> bool:
+        """Tell whether a call expression calls this wrapper (by scope, import or class)."""
+        if isinstance(func, ast.Name):
+            if wrapper.cls is not None:
+                return False
+            if func.id in self.functions and self.lookup(func.id, scope) is None:
+                return wrapper.file == self.rel
+            got = self.other(func.id)
+            if got is None:
+                return func.id in self.imports and wrapper.file != self.rel
+            return got[0].rel == wrapper.file
+        base = func.value
+        if isinstance(base, ast.Name) and base.id in ("self", "cls"):
+            klass = self.enclosing_class(scope)
+            return wrapper.method and klass is not None and \
+                self._defines(self, klass, func.attr, wrapper)
+        owner = self.instance_class(base, scope)
+        if owner is not None:
+            return self._defines(owner[0], owner[1], func.attr, wrapper)
+        if isinstance(base, ast.Name) and self.lookup(base.id, scope) is None:
+            got = self.other(base.id)
+            if got is not None and got[1] is None:
+                return wrapper.cls is None and got[0].rel == wrapper.file
+        return False
+
+    @staticmethod
+    def _defines(module: PyResolver, klass: PyClass, name: str, wrapper: Wrapper) -> bool:
+        """Tell whether the method `name` of a class (or its bases) is this wrapper."""
+        found = module.method_of(klass, name)
+        return found is not None and found[0].rel == wrapper.file and \
+            found[1].line == wrapper.line
+
+    def instance_class(self, node: ast.expr, scope: Scope,
+                       depth: int = 0) -> tuple[PyResolver, PyClass] | None:
+        """Find the class of an object (`Service()`, `svc`, `self.svc`, an imported instance)."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Call):
+            return self.class_named(node.func, scope)
+        if isinstance(node, ast.Name):
+            found = self.lookup(node.id, scope)
+            if isinstance(found, tuple):
+                return self.instance_class(found[1][-1], found[0], depth + 1)
+            if found is None:
+                named = self.class_named(node, scope)
+                if named is not None:
+                    return named
+                got = self.other(node.id)
+                if got is not None and got[1] is not None and isinstance(got[0], PyModule):
+                    return got[0].instance_class(ast.Name(got[1]), got[0].top, depth + 1)
+            return None
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+                klass = self.enclosing_class(scope)
+                values = klass.instance.get(node.attr, []) if klass is not None else []
+                for value in values:
+                    got_class = self.instance_class(value, self.top, depth + 1)
+                    if got_class is not None:
+                        return got_class
+                return None
+            if isinstance(node.value, ast.Name) and self.lookup(node.value.id, scope) is None:
+                module = self.other(node.value.id)
+                if module is not None and module[1] is None and isinstance(module[0], PyModule):
+                    return module[0].instance_class(ast.Name(node.attr), module[0].top, depth + 1)
+        return None
 
     def _instantiate(self, wrapper: Wrapper, call: ast.Call, scope: Scope) -> Iterator[PendingSite]:
         """Substitute a wrapper call's arguments into each of the wrapper's site templates."""
         bound: dict[str, ast.expr] = {}
+        extra: list[ast.keyword] = []
         for name, arg in zip(wrapper.params, call.args, strict=False):
             if isinstance(arg, ast.Starred):
                 break
             bound[name] = arg
         for keyword in call.keywords:
-            if keyword.arg is not None:
+            if keyword.arg is not None and keyword.arg in wrapper.params:
                 bound[keyword.arg] = keyword.value
+            else:
+                extra.append(keyword)
+        line, column = call.lineno, self.col(call)
 
         def resolve(name: str) -> list[Value]:
-            """Resolve the argument bound to a wrapper parameter."""
-            return self.values(bound.get(name), scope)
+            """Resolve the argument bound to a wrapper parameter (or its default)."""
+            if name in bound:
+                return self.values(bound[name], scope)
+            return [Value(v.sym, line, column) for v in wrapper.defaults.get(name, [])]
 
-        def payload(name: str) -> Payload | str | None:
-            """Read the payload passed as a wrapper parameter."""
-            return self.payload(bound.get(name), scope)
+        def payload(template: Site) -> tuple[Payload | None, str | None]:
+            """Fill the payload from the call: the whole argument, keys, or spread parameters."""
+            if template.payload_param is not None:
+                if template.payload_param == wrapper.kwargs:
+                    return self._keywords_payload(extra, scope, call), None
+                got = payload_of(self, bound.get(template.payload_param), scope)
+                return (None, got) if isinstance(got, str) else (got, None)
+            current = template.payload
+            if current is None or not (current.symbolic or current.spread_params):
+                return current, None
+            return self._fill_payload(current, wrapper, bound, extra, resolve, scope, call), None
 
         for template in wrapper.templates:
-            site = instantiate(template, self.rel, call.lineno, self._col(call),
-                               wrapper.label, resolve, lambda _n: None, payload)
+            site = instantiate(template, wrapper, self.rel, line, column, resolve,
+                               lambda _n: None, payload)
             yield self._pending(site, scope)
+
+    def _keywords_payload(self, extra: list[ast.keyword], scope: Scope, call: ast.Call) -> Payload:
+        """Build the payload a `**fields` parameter receives from a call's extra keywords."""
+        fields: list[PayloadField] = []
+        constants: list[tuple[str, str]] = []
+        spread = False
+        for keyword in extra:
+            if keyword.arg is None:
+                got = payload_of(self, keyword.value, scope)
+                if isinstance(got, Payload):
+                    fields.extend(got.fields)
+                else:
+                    spread = True
+                continue
+            fields.append(PayloadField(keyword.arg, keyword.value.lineno,
+                                       self.col(keyword.value), value_type(keyword.value)))
+            syms = self.resolve(keyword.value, scope)
+            text = literal(syms[0]) if len(syms) == 1 else None
+            if text is not None:
+                constants.append((keyword.arg, text))
+        return Payload(tuple(fields), tuple(constants), spread)
+
+    def _fill_payload(self, current: Payload, wrapper: Wrapper, bound: dict[str, ast.expr],
+                      extra: list[ast.keyword], resolve: object, scope: Scope,
+                      call: ast.Call) -> Payload:
+        """Substitute a payload's parameter-valued keys and spread parameters from a call."""
+        assert callable(resolve)
+        constants = list(current.constants)
+        symbolic = []
+        for key, sym in current.symbolic:
+            alternatives = substitute_sym(sym, resolve)
+            text = literal(alternatives[0]) if len(alternatives) == 1 else None
+            if text is not None:
+                constants.append((key, text))
+            elif alternatives and has_params(alternatives[0]):
+                symbolic.append((key, alternatives[0]))
+        fields = list(current.fields)
+        spread, spread_params = current.spread, []
+        for name in current.spread_params:
+            got: Payload | str | None
+            if name == wrapper.kwargs:
+                got = self._keywords_payload(extra, scope, call)
+            else:
+                got = payload_of(self, bound.get(name), scope)
+            if isinstance(got, Payload):
+                fields.extend(got.fields)
+                constants.extend(got.constants)
+                spread = spread or got.spread
+            elif isinstance(got, str):
+                spread_params.append(got)
+            else:
+                spread = True
+        return replace(current, fields=tuple(fields), constants=tuple(dict.fromkeys(constants)),
+                       symbolic=tuple(symbolic), spread=spread, spread_params=tuple(spread_params))
+
+
+def _is_partial(func: ast.expr) -> bool:
+    """Tell whether a call is `partial(...)` / `functools.partial(...)`."""
+    return (isinstance(func, ast.Name) and func.id == "partial") or \
+        (isinstance(func, ast.Attribute) and func.attr == "partial")

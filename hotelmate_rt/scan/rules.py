@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hotelmate_rt.rules import Level, RuleId
 
-__all__ = ["Level", "ScanRule"]
+__all__ = ["CONTRACT_RULES", "DRIFT_RULES", "NAME_RULES", "Level", "ScanRule"]
 
 
 class ScanRule(RuleId):
@@ -78,3 +78,46 @@ class ScanRule(RuleId):
                        "A trigger/subscribe/bind site whose channel or event name the scan "
                        "could not work out; it is reported so that nothing is skipped "
                        "silently.")
+    # -- adoption: cross-side drift, privacy without a contract entry, partial parses ----------
+    DRIFT_CHANNEL = ("drift-channel", Level.ERROR, "Channel one side uses and the other never does",
+                     "The frontend subscribes a channel no scanned backend code sends on; the "
+                     "nearest backend spelling is named with both locations.")
+    DRIFT_EVENT = ("drift-event", Level.ERROR, "Event bound that the backend never sends there",
+                   "The frontend binds (directly, through a handler map or an envelope route) an "
+                   "event no scanned backend code sends on that channel; the nearest spelling is "
+                   "named with both locations.")
+    DRIFT_UNHEARD = ("drift-unheard", Level.WARNING, "Backend event nobody listens to",
+                     "Scanned backend code sends an event (or envelope subtype) that no scanned "
+                     "frontend code binds or routes.")
+    DRIFT_PARAMETER = ("drift-parameter", Level.WARNING,
+                       "Channel parameter filled from different sources",
+                       "Both sides build the same channel, but fill one parameter from different "
+                       "kinds of value (an id on one side, a slug or reference on the other), so "
+                       "the names never meet.")
+    PERSONAL_DATA_PUBLIC = ("personal-data-public", Level.ERROR,
+                            "Personal or secret data sent on a public channel",
+                            "A payload sent on a channel anyone with the app key can read carries "
+                            "fields whose names say personal or secret data (the contract's "
+                            "sensitive_fields plus a built-in vocabulary), whether or not the "
+                            "event is in the contract.")
+    PARTIAL_PARSE = ("partial-parse", Level.NOTE, "File scanned around a syntax error",
+                     "The parser recovered from a syntax error; the rest of the file was scanned, "
+                     "the part around the error may hold sites the scan did not see.")
+
+
+DRIFT_RULES = frozenset({ScanRule.DRIFT_CHANNEL, ScanRule.DRIFT_EVENT, ScanRule.DRIFT_UNHEARD,
+                         ScanRule.DRIFT_PARAMETER})
+"""The rules that compare the backend with the frontend directly."""
+
+NAME_RULES = frozenset({
+    ScanRule.UNKNOWN_EVENT, ScanRule.WRONG_EVENT_NAME, ScanRule.DEPRECATED_EVENT,
+    ScanRule.UNKNOWN_CHANNEL, ScanRule.WRONG_CHANNEL_NAME, ScanRule.DEPRECATED_CHANNEL,
+    ScanRule.EVENT_NOT_ON_CHANNEL})
+"""The rules that judge a channel or event name against the contract (drift does not repeat them)."""
+
+CONTRACT_RULES = NAME_RULES | {
+    ScanRule.UNKNOWN_VARIANT, ScanRule.PAYLOAD_UNKNOWN_FIELD, ScanRule.PAYLOAD_MISSING_FIELD,
+    ScanRule.PAYLOAD_SENSITIVE_PUBLIC, ScanRule.UNKNOWN_ACTION, ScanRule.ILLEGAL_TRANSITION,
+    ScanRule.UNCOVERED_BACKEND_EVENT, ScanRule.UNCOVERED_FRONTEND_EVENT,
+    ScanRule.TRANSITION_NEVER_EMITTED}
+"""The rules that need a contract: off when the scan runs without one."""

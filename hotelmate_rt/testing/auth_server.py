@@ -51,6 +51,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # pusher-js on Node asks for every channel at once (a fan-in)
 
 
 class _QuietHandler(WSGIRequestHandler):

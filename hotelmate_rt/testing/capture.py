@@ -133,6 +133,13 @@ class EventCapture:
         if not found:
             where = f" on {channel}" if channel else ""
             with_fields = f" with {fields}" if fields else ""
+            if committed and self.find(event, channel, committed=False, **fields):
+                raise AssertionError(
+                    f"{event}{where}{with_fields} was emitted but is still waiting for the "
+                    "transaction to commit, which never happens inside a Django TestCase: wrap "
+                    "the code in `with self.captureOnCommitCallbacks(execute=True):` (or use "
+                    "TransactionTestCase), or pass committed=None to accept pending events; "
+                    "captured:\n" + self._listing())
             raise AssertionError(f"{event}{where}{with_fields} was not emitted; captured:\n"
                                  + self._listing())
         bad = [e for e in found if not e.verdict.ok]

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
+from hotelmate_rt.emitters.deadletter import pid_alive
+
 __all__ = [
     "NODE_MODULES_ENV",
     "SoketiError",
@@ -40,6 +42,7 @@ NODE_MODULES_ENV = "HOTELMATE_RT_NODE_MODULES"
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _RUNNING: set[SoketiServer] = set()
+_WORKDIRS: set[Path] = set()
 
 
 class SoketiError(RuntimeError):
@@ -99,21 +102,6 @@ def npm_install(root: Path | None = None, timeout: float = 600.0) -> None:
         raise SoketiError(f"`{' '.join(cmd)}` failed in {cwd}: {exc}") from exc
 
 
-def _pid_alive(pid: int) -> bool:
-    """Return True if a process with this pid exists (and is not a zombie)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
-
 def stop_pid(pid: int, timeout: float = 10.0) -> None:
     """Terminate the process group led by ``pid`` (SIGTERM, then SIGKILL after ``timeout``)."""
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
@@ -123,7 +111,7 @@ def stop_pid(pid: int, timeout: float = 10.0) -> None:
             return
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if not _pid_alive(pid):
+            if not pid_alive(pid):
                 return
             time.sleep(0.05)
     raise SoketiError(f"soketi (pid {pid}) did not exit after SIGKILL")
@@ -159,6 +147,7 @@ class SoketiServer:
         self.extra_env: dict[str, str] = dict(extra_env or {})
         self._node_modules = node_modules
         self._workdir = Path(tempfile.mkdtemp(prefix="hotelmate-soketi-"))
+        _WORKDIRS.add(self._workdir)  # removed by close(), else at exit (unless detached)
         self.log_path = log_path or self._workdir / "soketi.log"
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
@@ -280,6 +269,7 @@ class SoketiServer:
         """Stop the server and delete its private directory (and the log, if it is there)."""
         self.stop()
         shutil.rmtree(self._workdir, ignore_errors=True)
+        _WORKDIRS.discard(self._workdir)
 
     def kill(self) -> None:
         """Kill soketi with SIGKILL, as a crash would: clients get no close frame."""
@@ -304,6 +294,7 @@ class SoketiServer:
         if self._proc is None or self._proc.poll() is not None:
             raise SoketiError("soketi is not running")
         _RUNNING.discard(self)
+        _WORKDIRS.discard(self._workdir)  # the running server keeps its cwd and log there
         return self._proc.pid
 
     def log_tail(self, lines: int = 40) -> str:
@@ -380,7 +371,11 @@ class SoketiServer:
 
 @atexit.register
 def _stop_all() -> None:
-    """Stop every server this process started and did not detach, at interpreter exit."""
+    """Stop every server this process started and did not detach, and remove their directories
+    (a server only stopped, or never started, must not leave its directory in the temp dir)."""
     for server in list(_RUNNING):
         with contextlib.suppress(Exception):
             server.stop()
+    for workdir in list(_WORKDIRS):
+        shutil.rmtree(workdir, ignore_errors=True)
+    _WORKDIRS.clear()

@@ -203,7 +203,7 @@ def test_disabled_app_is_named_4003() -> None:
     try:
         report = doctor(server)
     finally:
-        server.stop()
+        server.close()
     assert failed(report)["websocket.connect"] == "app-disabled"
     assert "4003" in report.get("websocket.connect").summary  # type: ignore[union-attr]
 

@@ -24,11 +24,11 @@ from hotelmate_rt.probes import (
     Connection,
     ConnectionOptions,
     EndpointAuthorizer,
+    FrameProblem,
     Gap,
     Judged,
     Probe,
     ProbeEvent,
-    PusherError,
     ServerAddress,
     StateChanged,
     Subscribed,
@@ -387,6 +387,6 @@ def test_no_pong_reconnects_and_a_non_json_frame_is_reported() -> None:
         connection.close(timeout=WAIT)
         listener.close()
     assert time.monotonic() - started < 2 and not connection.alive
-    assert any(isinstance(e, PusherError) and "not JSON" in e.message for e in seen)
+    assert any(isinstance(e, FrameProblem) and e.kind == "not-json" for e in seen)
     lost = [e for e in seen if isinstance(e, StateChanged) and e.state == "disconnected"]
     assert lost and "no pusher:pong within 0.5 s" in lost[0].reason

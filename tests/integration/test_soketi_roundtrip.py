@@ -198,6 +198,9 @@ def test_failed_start_reports_the_log_tail() -> None:
     """A soketi that cannot start raises SoketiError quoting its own log."""
     bad_tls = {"SOKETI_SSL_CERT": "/nonexistent.pem", "SOKETI_SSL_KEY": "/nonexistent.key"}
     server = SoketiServer(extra_env=bad_tls, startup_timeout=WAIT)
-    with pytest.raises(SoketiError, match="App construction failed"):
-        server.start()
-    assert not server.is_running
+    try:
+        with pytest.raises(SoketiError, match="App construction failed"):
+            server.start()
+        assert not server.is_running
+    finally:
+        server.close()

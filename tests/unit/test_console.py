@@ -11,12 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from hotelmate_rt.console import ConsoleConfig, EventSender, create_app, example_payload, page_contract
+from hotelmate_rt.console import ConsoleConfig, EventSender, create_app, page_contract
 from hotelmate_rt.console.broadcast import Broadcast
 from hotelmate_rt.console.doctor import DoctorRunner, doctor_options
 from hotelmate_rt.console.feed import Feed
 from hotelmate_rt.console.guard import Guard, allowed_hosts
 from hotelmate_rt.contracts import Contract, load_contract
+from hotelmate_rt.contracts.examples import schema_example
 from hotelmate_rt.emitters import Emitter, RecordingTransport
 from hotelmate_rt.errors import TransportError
 from hotelmate_rt.oncall import DoctorOptions
@@ -88,7 +89,8 @@ def test_example_payload_follows_the_schema_keywords(contract: Contract) -> None
         "$defs": {"thing": {"type": "object", "required": ["id"],
                             "properties": {"id": {"type": "integer"}}}},
     }
-    value = example_payload(schema, contract)
+    hints = {p.name: p.example for p in contract.parameters.values()}
+    value = schema_example(schema, hints=hints)
     when = value.pop("when")
     assert time.strptime(when, "%Y-%m-%dT%H:%M:%SZ")
     assert value == {"kind": "fixed", "state": "B", "ref": {"id": 0},

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from hotelmate_rt.contracts import load_contract, load_contract_text
-from hotelmate_rt.contracts.diff.samples import example_payload, regex_samples
+from hotelmate_rt.contracts.diff.samples import regex_samples
 from hotelmate_rt.contracts.diff.schemas import max_bytes
+from hotelmate_rt.contracts.examples import event_example
 from hotelmate_rt.errors import ConfigError, ContractLoadError
 from hotelmate_rt.scan import load_tool_table
 
@@ -57,11 +58,10 @@ def test_max_bytes_bounds_the_largest_instance() -> None:
 def test_example_payloads_validate_for_every_shipped_event() -> None:
     """The examples the AsyncAPI export ships are valid payloads, with parameter examples used."""
     contract = load_contract(ROOT / "channels.yaml")
-    hints = {p.name: p.example for p in contract.parameters.values()}
     for event in contract.events.values():
-        example = example_payload(event.schema, hints=hints)
+        example = event_example(contract, event)
         assert event.validator is not None and event.validator.is_valid(example), event.name
-    booked = example_payload(contract.events["booking_checked_in"].schema, hints=hints)
+    booked = event_example(contract, "booking_checked_in")
     assert booked["booking_id"] == "BK-2025-0002" and booked["room_number"] == "101"
 
 

@@ -389,3 +389,18 @@ def test_every_use_of_a_parameter_pattern_is_linear(tmp_path: Path) -> None:
     narrowed = load_contract_text(text.replace("([a-z0-9]+-?)+", "[a-z]+"), "new.yaml")
     changed = [c.check.value for c in diff_contracts(contract, narrowed).changes]
     assert any(check.startswith("parameter-") for check in changed), changed
+
+
+@pytest.mark.timeout(30)
+def test_schema_examples_and_scan_drift_are_linear_too() -> None:
+    """Example strings for a `(a+)+$` schema pattern and drift's hole templates run on RE2."""
+    from hotelmate_rt.contracts.examples import schema_example
+    from hotelmate_rt.scan.drift import fits
+    from hotelmate_rt.scan.symbols import Hole
+
+    node = {"type": "string", "pattern": "^(a+)+$"}
+    assert schema_example(node, hints={"x": "a" * 40 + "!"}, name="x") == "a"
+    assert schema_example(node, hints={"x": "aaa"}, name="x") == "aaa"
+    holes = ("c", *[part for _ in range(12) for part in (Hole(), "-")], "end")
+    assert not fits(holes, ("c" + "a-" * 60 + "x",))
+    assert fits(holes, ("c" + "a-" * 60 + "end",))

@@ -147,8 +147,8 @@ def test_the_doctor_and_triage_declarations_are_consistent() -> None:
     assert doctor[:3] == ["config.backend", "config.frontend", "config.contract"]
     assert doctor.index("round-trip") > doctor.index("websocket.connect")
     assert [spec.id for spec in TRIAGE.ordered()] == [
-        "booking.channels", "booking.occupied", "booking.token", "sent.dead-letter", "sent.log",
-        "watch"]
+        "booking.channels", "booking.history", "booking.occupied", "booking.token",
+        "sent.dead-letter", "sent.outbox", "sent.log", "watch"]
 
 
 def test_budget_timeouts_never_exceed_what_is_left() -> None:

@@ -129,7 +129,8 @@ def test_tls_spoken_to_a_plain_http_port_is_named() -> None:
 
 def test_configuration_checks_name_missing_and_conflicting_settings(tmp_path: Path) -> None:
     """No key, a URL/host conflict, an unusable port, a secret in the frontend env."""
-    assert doctor({}).get("config.backend").code == "missing-key"  # type: ignore[union-attr]
+    no_key = doctor({"PUSHER_APP_ID": TEST_APP_ID}).get("config.backend")
+    assert no_key is not None and no_key.code == "missing-key"
     url = f"http://{TEST_KEY}:{TEST_SECRET}@a.example:6001/apps/{TEST_APP_ID}"
     conflict = doctor({"PUSHER_URL": url, "PUSHER_HOST": "127.0.0.1", "PUSHER_PORT": "1"},
                       budget=2.0).get("config.backend")
@@ -189,7 +190,8 @@ def test_progress_sees_each_check_as_it_finishes() -> None:
     """run_doctor streams: on_start and on_check see every check, in the report's order."""
     started: list[str] = []
     finished: list[str] = []
-    report = run_doctor(DoctorOptions(env={}, contract=CONTRACT_PATH, step_timeout=0.5),
+    report = run_doctor(DoctorOptions(env={"PUSHER_APP_ID": TEST_APP_ID}, contract=CONTRACT_PATH,
+                                      step_timeout=0.5),
                         on_check=lambda c: finished.append(c.id),
                         on_start=lambda spec: started.append(spec.id))
     assert finished == [c.id for c in report.checks]

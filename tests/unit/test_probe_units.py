@@ -187,6 +187,7 @@ def test_summary_and_stream_events_describe_themselves() -> None:
     gap = Gap(disconnected_at=10.0, reconnected_at=12.5, reason="4200")
     assert gap.to_dict()["seconds"] == 2.5
     summary = ProbeSummary(until="offer-created")
+    summary.subscribed.append("hotel-paradise")
     assert not summary.ok
     summary.until_seen = True
     assert summary.ok and summary.to_dict()["type"] == "summary"

@@ -18,7 +18,7 @@ GOOD = 'def f(pusher_client):\n    pusher_client.trigger("hotel-x", "offer-delet
 
 
 def test_every_bad_file_is_skipped_with_a_reason(contract: Contract, tmp_path: Path) -> None:
-    """Syntax errors, binary, huge, non-UTF-8, pipes and symlink loops are reported, not fatal."""
+    """Binary, huge, non-UTF-8, pipes and symlink loops are skipped; syntax errors are notes."""
     (tmp_path / "good.py").write_text(GOOD)
     (tmp_path / "broken.py").write_text("def f(:\n    pusher_client.trigger('a', 'b')\n")
     (tmp_path / "broken.jsx").write_text("const c = pusher.subscribe(`x`;\n<div>\n")
@@ -34,8 +34,10 @@ def test_every_bad_file_is_skipped_with_a_reason(contract: Contract, tmp_path: P
     (tmp_path / "dir.py" / "inner.py").write_text(GOOD)
     result = scan([tmp_path], contract, parse_config({}), root=tmp_path)
     reasons = {s.file: s.reason for s in result.skipped}
-    assert reasons["broken.py"] == "syntax error: invalid syntax (line 1)"
-    assert reasons["broken.jsx"].startswith("syntax error near line ")
+    notes = {(f.file, f.line): f.message for f in result.findings if f.rule == "partial-parse"}
+    assert notes[("broken.py", 1)].startswith("syntax error at line 1 (invalid syntax)")
+    assert notes[("broken.jsx", 1)].startswith("syntax error near line 1")
+    assert all(f.level.value == "note" for f in result.findings if f.rule == "partial-parse")
     assert reasons["blob.js"] == "binary file (contains NUL bytes)"
     assert reasons["latin1.ts"] == "not valid UTF-8 text (byte 14)"
     assert reasons["huge.py"] == "too large: over 1000000 bytes (max-file-bytes)"
@@ -43,8 +45,30 @@ def test_every_bad_file_is_skipped_with_a_reason(contract: Contract, tmp_path: P
     assert reasons["dangling.js"] == "broken symlink"
     assert reasons["self.py"] == "symlink loop"
     assert reasons["sub/loop"] == "symlink loop: directory already scanned"
-    assert len(reasons) == 9
-    assert sorted(s.file for s in result.sites) == ["dir.py/inner.py", "good.py"]
+    assert len(reasons) == 7
+    assert sorted(s.file for s in result.sites) == ["broken.py", "dir.py/inner.py", "good.py"]
+
+
+def test_one_syntax_error_does_not_hide_the_rest_of_a_file(contract: Contract,
+                                                          tmp_path: Path) -> None:
+    """Valid JSX with a bare `&`, a broken JS line and newer Python syntax: the rest is scanned."""
+    (tmp_path / "Page.jsx").write_text(
+        "export const A = () => <p>Tom & Jerry</p>;\n"
+        "const ch = pusher.subscribe('hotel-x');\n"
+        "ch.bind('offer-created', () => {});\n")
+    (tmp_path / "broken.ts").write_text(
+        "const x = ;\nconst ch = pusher.subscribe('hotel-y');\n")
+    (tmp_path / "new.py").write_text(
+        "type Alias = int\n\n"
+        "def f(pusher_client):\n"
+        "    pusher_client.trigger('hotel-x', 'offer-deleted', {})\n")
+    result = scan([tmp_path], contract, parse_config({}), root=tmp_path)
+    assert result.skipped == []
+    assert sorted((s.file, s.line, s.kind.value) for s in result.sites) == [
+        ("Page.jsx", 2, "subscribe"), ("Page.jsx", 3, "bind"), ("broken.ts", 2, "subscribe"),
+        ("new.py", 4, "trigger")]
+    notes = sorted((f.file, f.line) for f in result.findings if f.rule == "partial-parse")
+    assert notes == [("Page.jsx", 1), ("broken.ts", 1), ("new.py", 1)]
 
 
 def test_unresolvable_sites_are_counted_not_dropped(contract: Contract, tmp_path: Path) -> None:

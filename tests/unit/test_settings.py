@@ -180,9 +180,40 @@ def test_host_and_use_tls_give_one_answer_everywhere(monkeypatch: pytest.MonkeyP
 
 
 def test_the_readme_lists_every_variable() -> None:
-    """The README's Settings table names every variable the package reads."""
+    """The README's Settings table names every variable the package reads, and every delivery
+    key of the Django app's `settings.HOTELMATE_RT`."""
     from hotelmate_rt.settings import VARIABLES
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
     assert [name for name in VARIABLES if f"`{name}`" not in table] == []
+    from hotelmate_rt.django.conf import DEFAULTS
+
+    assert [key for key in DEFAULTS if f"`{key}`" not in table] == []
+
+
+def test_tool_settings_read_the_outbox_and_webhook_variables(tmp_path: Path) -> None:
+    """HOTELMATE_RT_OUTBOX and _WEBHOOK_URL come from the environment or the env file."""
+    from hotelmate_rt.settings import load_tool_settings
+
+    assert load_tool_settings({}).outbox is None
+    assert load_tool_settings({"HOTELMATE_RT_OUTBOX": "yes"}).outbox is True
+    assert load_tool_settings({"HOTELMATE_RT_OUTBOX": "0"}).outbox is False
+    env_file = tmp_path / ".env"
+    env_file.write_text("HOTELMATE_RT_WEBHOOK_URL=https://api.example/pusher/webhooks/\n")
+    found = load_tool_settings({"HOTELMATE_RT_WEBHOOK_URL": "https://other/"}, env_file=env_file)
+    assert found.webhook_url == "https://api.example/pusher/webhooks/"
+    with pytest.raises(ConfigError, match="HOTELMATE_RT_OUTBOX='maybe'"):
+        load_tool_settings({"HOTELMATE_RT_OUTBOX": "maybe"})
+
+
+def test_doctor_takes_the_webhook_url_from_the_flag_else_the_settings(tmp_path: Path) -> None:
+    """`--webhook-url` wins; without it, HOTELMATE_RT_WEBHOOK_URL (env or --env-file) is used."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("HOTELMATE_RT_WEBHOOK_URL=https://from-file/hooks/\n")
+    env = {"PUSHER_URL": "http://key:secret@127.0.0.1:6001/apps/1"}  # doctor needs a server
+    options = DoctorOptions(env=env, backend_env_file=env_file, contract=ROOT / "channels.yaml")
+    assert DoctorContext(options).webhook_url == "https://from-file/hooks/"
+    options.webhook_url = "https://flag/hooks/"
+    assert DoctorContext(options).webhook_url == "https://flag/hooks/"
+    assert DoctorContext(DoctorOptions(env=env, contract=ROOT / "channels.yaml")).webhook_url == ""

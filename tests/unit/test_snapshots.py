@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from hotelmate_rt.cli.reporters.probe import REPORTER as PROBE_STREAM
 from hotelmate_rt.contracts import Contract, judge
 from hotelmate_rt.emitters import DeadEvent, DeadLetterFile
 from hotelmate_rt.probes import (
+    FrameProblem,
     Gap,
     Judged,
     Note,
@@ -107,6 +109,29 @@ def test_scan_text(cli: CliRunner, tree: str, tmp_path: Path,
     assert normalise(out, root) == snapshot
 
 
+def test_scan_without_contract_text(cli: CliRunner, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch,
+                                   snapshot: SnapshotAssertion) -> None:
+    """`scan --backend --frontend` with no contract: drift with both sides (`see:`), privacy, notes."""
+    shutil.copytree(SCAN_FIXTURES / "grown", tmp_path / "app")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke(cli, "scan", "--backend", "app/backend", "--frontend", "app/frontend")
+    assert code == 1
+    assert "no contract found" in err
+    assert normalise(out, tmp_path) == snapshot
+
+
+def test_contract_infer_text(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             snapshot: SnapshotAssertion) -> None:
+    """`contract infer`: the commented YAML draft on stdout, exposures and aliases on stderr."""
+    shutil.copytree(SCAN_FIXTURES / "grown", tmp_path / "app")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = invoke(cli, "contract", "infer", "app")
+    assert code == 1
+    assert normalise(out, tmp_path) == snapshot(name="yaml")
+    assert normalise(err, tmp_path) == snapshot(name="findings")
+
+
 def test_check_text(cli: CliRunner, tmp_path: Path, snapshot: SnapshotAssertion) -> None:
     """`check` for people: each event that does not conform, unreadable lines, the totals."""
     lines = [
@@ -162,13 +187,35 @@ def test_emit_sent_and_replay(cli: CliRunner, server: ScriptedPusherServer, tmp_
     assert {"sent": sent, "replay": normalise(replayed, tmp_path)} == snapshot
 
 
+def test_replay_text_of_a_database_and_of_a_stranded_file(snapshot: SnapshotAssertion) -> None:
+    """`replay --database` names rows still dead by outbox id; a file replay names the claim it
+    picked up and the lines it set aside."""
+    from hotelmate_rt.cli.reporters.replay import REPORTER as REPLAY
+    from hotelmate_rt.emitters import ReplayReport
+    from hotelmate_rt.emitters.deadletter import BadLine
+
+    dead = DeadEvent("booking_updated", ["private-booking-BK-2025-0002"], "{}", "HTTP 503", 503,
+                     3, {"booking_id": "BK-2025-0002"}, ref="outbox:7")
+    database = ReplayReport("database:default", resent=[dead], remaining=[dead])
+    stranded = ReplayReport("dead.jsonl", recovered=["dead.jsonl.replaying-4242"],
+                            rejected=[BadLine("dead.jsonl.replaying-4242", 3, "not a JSON object",
+                                              "[1]")])
+    out = {}
+    for name, report in (("database", database), ("stranded", stranded)):
+        buffer = io.StringIO()
+        REPLAY.renderers[Format.TEXT](report, Sink(buffer, to_file=True))
+        out[name] = buffer.getvalue()
+    assert out == snapshot
+
+
 def test_listen_text(contract: Contract, snapshot: SnapshotAssertion) -> None:
     """The listen/record stream for people: connection, subscriptions, verdicts, a summary."""
     stream = io.StringIO()
     renderer = PROBE_STREAM.renderers[Format.TEXT](Sink(stream))
     booking = "private-booking-BK-2025-0002"
     summary = ProbeSummary(until="booking_checked_out")
-    renderer.begin("guest", [booking, "hotel-hotel-paradise"], summary)
+    renderer.begin("guest", [(booking, "guest-booking"), ("hotel-hotel-paradise", "hotel-public")],
+                   summary)
     at = 1_700_000_000.25
     gap = Gap(disconnected_at=at, reconnected_at=at + 2.5, reason="connection lost", at=at)
     events = [
@@ -196,5 +243,45 @@ def test_listen_text(contract: Contract, snapshot: SnapshotAssertion) -> None:
     summary.kinds.update({"conforms": 1, "schema-violation": 1, "sensitive-exposed": 1})
     summary.stopped = "timeout"
     summary.gaps.append(gap)
+    summary.subscribed.append(booking)
+    summary.refused["private-booking-BK-2025-0003"] = "not your booking"
     renderer.end(summary, "/recordings/events.jsonl")
+    assert normalise(stream.getvalue()) == snapshot
+
+
+def test_listen_text_on_a_thousand_channels(contract: Contract,
+                                            snapshot: SnapshotAssertion) -> None:
+    """A thousand channels read per channel template: counts, not a line per channel."""
+    stream = io.StringIO()
+    renderer = PROBE_STREAM.renderers[Format.TEXT](Sink(stream))
+    renderer.show_data = True
+    rooms = [(f"private-room-hotel-paradise-{n}", "room") for n in range(100, 1100)]
+    channels = [*rooms, ("hotel-hotel-paradise", "hotel-public")]
+    summary = ProbeSummary()
+    renderer.begin("staff", channels, summary)
+    at = 1_700_000_000.25
+    renderer.show(StateChanged(state="connected", previous="connecting", socket_id="1.2",
+                               activity_timeout=120, at=at))
+    for name, channel_id in channels[:-3]:
+        renderer.show(Subscribed(channel=name, channel_id=channel_id, at=at))
+    for name, _ in channels[-3:-1]:
+        renderer.show(SubscriptionFailed(channel=name, source="auth-endpoint", status=403,
+                                         reason="not your hotel", meaning="refused", at=at))
+    data = '{"offer": {"id": 1, "title": "Spa", "price": "1.00", "is_active": true}, ' \
+           '"action": "created"}'
+    renderer.show(Judged(seq=1, channel="hotel-hotel-paradise", event="offer-created", data=data,
+                         verdict=judge(contract, "hotel-hotel-paradise", "offer-created", data),
+                         at=at))
+    renderer.show(FrameProblem(kind="unsubscribed-channel", channel="hotel-elsewhere",
+                               event="offer-created", at=at,
+                               message="server sent 'offer-created' on 'hotel-elsewhere', a "
+                                       "channel this probe did not subscribe to"))
+    summary.subscribed.extend(name for name, _ in channels[:-3])
+    summary.refused.update({name: "not your hotel" for name, _ in channels[-3:-1]})
+    summary.events = 1
+    summary.kinds.update({"conforms": 1})
+    summary.per_channel.update({"hotel-public": 1})
+    summary.frame_problems.update({"unsubscribed-channel": 1})
+    summary.stopped = "interrupted"
+    renderer.end(summary, None)
     assert normalise(stream.getvalue()) == snapshot

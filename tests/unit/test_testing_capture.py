@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hotelmate_rt.contracts import Contract, VerdictKind
-from hotelmate_rt.emitters import Emitter, Outcome, RecordingTransport
-from hotelmate_rt.errors import PayloadRejected
+from hotelmate_rt.emitters import DeadLetterFile, Emitter, Outcome, RecordingTransport
+from hotelmate_rt.errors import ConfigError, DeliveryError, PayloadRejected
 from hotelmate_rt.testing import EventCapture, capture_events
 from tests.helpers import AT
 
@@ -75,3 +77,27 @@ def test_rt_events_fixture(rt_events: EventCapture, contract: Contract) -> None:
                  hotel_slug="hotel-paradise")
     found = rt_events.assert_emitted("offer-deleted", "hotel-public", offer_id=3)
     assert found.channel == "hotel-hotel-paradise"
+
+
+def test_capture_needs_no_pusher_settings(contract: Contract, tmp_path: Path) -> None:
+    """`Emitter.from_env` with no PUSHER_* works inside capture_events(), which sends nothing."""
+    with pytest.raises(ConfigError, match="set PUSHER_URL"):
+        Emitter.from_env(contract, env={})  # outside a capture: fail fast, as at start-up
+    dead = tmp_path / "dead.jsonl"
+    with capture_events() as captured:
+        lenient = Emitter.from_env(contract, env={}, dead_letter=dead)
+        strict = Emitter.from_env(contract, env={}, strict=True, dead_letter=False)
+        lenient.emit("booking_updated", {"booking_id": "BK-2025-0002", "updated_at": AT},
+                     hotel_slug="hotel-paradise")
+    captured.assert_emitted("booking_updated", "guest-booking", booking_id="BK-2025-0002")
+    # after the capture a real send has no server: it fails loudly and nothing is lost
+    with pytest.raises(DeliveryError, match="set PUSHER_URL"):
+        strict.emit("booking_updated", {"booking_id": "BK-2025-0002", "updated_at": AT},
+                    hotel_slug="hotel-paradise")
+    result = lenient.emit("booking_updated", {"booking_id": "BK-2025-0002", "updated_at": AT},
+                          hotel_slug="hotel-paradise")
+    assert result.outcome is Outcome.FAILED
+    assert [e.event for e in DeadLetterFile(dead).read()] == ["booking_updated"]
+    with pytest.raises(ConfigError, match="PUSHER_URL must look like"), capture_events():
+        Emitter.from_env(contract, env={"PUSHER_URL": "key:secret@host/apps/1"})  # a typo: refused
+

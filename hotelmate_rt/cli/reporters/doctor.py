@@ -19,7 +19,8 @@ _ORDER = ["fail", "warn", "pass", "skip"]
 def target_line(data: dict[str, Any]) -> str:
     """Describe the target server in one line."""
     pusher = (data.get("target") or {}).get("pusher") or {}
-    return f"app {pusher.get('app_id')} key {pusher.get('key')} at {pusher.get('api_url')}"
+    app, key = pusher.get("app_id") or "(not set)", pusher.get("key") or "(not set)"
+    return f"app {app} key {key} at {pusher.get('api_url')}"
 
 
 def counts_line(report: DoctorReport) -> str:

@@ -1,11 +1,15 @@
 """The probe's stream (listen / record): a line per event for people, or NDJSON for machines.
 
-Also the verdict lines that `check` and the demo print, and the fatal-error record that ends a
-machine-readable stream.
+For people, a session on many channels stays readable: above `MANY_CHANNELS` channels the
+channels, subscriptions and refusals are told per channel template (contract channel id) with
+counts, once a second, instead of a line per channel; events above `MAX_LINES_PER_SECOND` fold
+into one line per second per template. Also the verdict lines that `check` and the demo print,
+and the fatal-error record that ends a machine-readable stream.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -20,6 +24,9 @@ if TYPE_CHECKING:
     from hotelmate_rt.probes import ProbeEvent, ProbeSummary
 
 MAX_LINES_PER_SECOND = 25
+MANY_CHANNELS = 12
+DATA_CHARS = 2000
+NOT_IN_CONTRACT = "(not in contract)"
 _LEVEL_STYLE = {Level.NOTE: "green", Level.WARNING: "yellow", Level.ERROR: "red"}
 
 
@@ -53,14 +60,31 @@ def finding_lines(verdict: Verdict) -> list[str]:
     return lines
 
 
+def data_line(data: Any) -> str:
+    """The payload of an event as one dim indented line (shortened past DATA_CHARS)."""
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, default=str)
+    if len(text) > DATA_CHARS:
+        text = f"{text[:DATA_CHARS]}… ({len(text)} characters)"
+    return f"    [dim]data:[/] {escape(text)}"
+
+
+def by_template(names: Sequence[tuple[str, str | None]]) -> str:
+    """Count channels per contract channel id: 'guest-booking 1000, hotel-public 1'."""
+    counts = Counter(cid or NOT_IN_CONTRACT for _, cid in names)
+    return ", ".join(f"{escape(cid)} {n}" for cid, n in counts.most_common())
+
+
 class NdjsonRenderer:
-    """One JSON line per probe event, then the summary line."""
+    """One JSON line per probe event, then the summary line (payloads are always in it)."""
+
+    show_data = True
 
     def __init__(self, sink: Sink) -> None:
         """Write to `sink`."""
         self.sink = sink
 
-    def begin(self, who: str, channels: Sequence[str], summary: ProbeSummary) -> None:
+    def begin(self, who: str, channels: Sequence[tuple[str, str | None]],
+              summary: ProbeSummary) -> None:
         """Nothing precedes the first event."""
 
     def show(self, event: ProbeEvent) -> None:
@@ -82,16 +106,32 @@ class TextRenderer:
         """Write to `sink` (a live status line is added on a terminal)."""
         self.console = sink.console()
         self.summary: ProbeSummary | None = None
+        self.show_data = False
         self._window = 0.0
         self._lines = 0
-        self._held: Counter[str] = Counter()
+        self._held: dict[str, Counter[str]] = {}
         self._held_events = 0
         self._live: Any = None
+        self._many = False
+        self._template: dict[str, str] = {}
+        self._subscribed: list[tuple[str, str | None]] = []
+        self._again = False
+        self._refused: dict[tuple[str, int | None, str], list[str]] = {}
 
-    def begin(self, who: str, channels: Sequence[str], summary: ProbeSummary) -> None:
+    def begin(self, who: str, channels: Sequence[tuple[str, str | None]],
+              summary: ProbeSummary) -> None:
         """Print who listens where and start the status line (counts from `summary`)."""
         self.summary = summary
-        self.console.print(f"[bold]listening as {escape(who)}[/] on {escape(', '.join(channels))}")
+        self._template = {name: cid or NOT_IN_CONTRACT for name, cid in channels}
+        self._many = len(channels) > MANY_CHANNELS
+        if self._many:
+            first, last = channels[0][0], channels[-1][0]
+            self.console.print(f"[bold]listening as {escape(who)}[/] on {len(channels)} "
+                               f"channels: {by_template(channels)} [dim]({escape(first)} … "
+                               f"{escape(last)})[/]")
+        else:
+            names = ", ".join(name for name, _ in channels)
+            self.console.print(f"[bold]listening as {escape(who)}[/] on {escape(names)}")
         if self.console.is_terminal:
             from rich.live import Live
 
@@ -113,17 +153,35 @@ class TextRenderer:
         self.console.print(text, highlight=False)
 
     def _flush_held(self) -> None:
-        """Print the aggregate of events not shown one by one."""
+        """Print what was folded: subscriptions and refusals, then events, per template."""
+        self._flush_channels()
         if self._held_events:
-            counts = ", ".join(f"{n} {k}" for k, n in self._held.most_common())
+            parts = []
+            for template, kinds in sorted(self._held.items(), key=lambda i: -sum(i[1].values())):
+                counts = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+                parts.append(f"{escape(template)} {sum(kinds.values())} ({counts})")
             self._print(f"[dim]… {self._held_events} more event(s) in the last second:[/] "
-                        f"{counts}")
+                        + "; ".join(parts))
             self._held.clear()
             self._held_events = 0
 
+    def _flush_channels(self) -> None:
+        """Print the subscriptions and refusals folded so far, per template."""
+        if self._subscribed:
+            again = " again" if self._again else ""
+            self._print(f"[cyan]subscribed{again}[/] {len(self._subscribed)} channel(s): "
+                        f"{by_template(self._subscribed)}")
+            self._subscribed.clear()
+        for (source, status, reason), names in self._refused.items():
+            shown = ", ".join(escape(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
+            self._print(f"[bold red]subscription refused[/] {len(names)} channel(s) by {source}"
+                        f"{f' (status {status})' if status is not None else ''}: "
+                        f"{escape(reason)} [dim]({shown})[/]")
+        self._refused.clear()
+
     def show(self, event: ProbeEvent) -> None:
         """Print one event line (or fold it into the per-second aggregate)."""
-        from hotelmate_rt.probes import Judged
+        from hotelmate_rt.probes import Judged, Subscribed, SubscriptionFailed
 
         now = time.monotonic()
         if now - self._window >= 1.0:
@@ -133,14 +191,31 @@ class TextRenderer:
         if isinstance(event, Judged):
             if self._lines >= MAX_LINES_PER_SECOND:
                 self._held_events += 1
+                template = event.verdict.channel_id or self._template.get(event.channel,
+                                                                          NOT_IN_CONTRACT)
+                held = self._held.setdefault(template, Counter())
                 for kind in event.kinds:
-                    self._held[kind.value] += 1
+                    held[kind.value] += 1
                 return
             self._lines += 1
+            self._flush_channels()
             self._print(verdict_line(event.verdict, event.at))
             for line in finding_lines(event.verdict):
                 self._print(line)
+            if self.show_data:
+                self._print(data_line(event.data))
             return
+        if self._many and isinstance(event, Subscribed):
+            self._again = event.resubscribed
+            self._subscribed.append((event.channel, event.channel_id))
+            if len(self._subscribed) >= len(self._template):
+                self._flush_held()
+            return
+        if self._many and isinstance(event, SubscriptionFailed):
+            key = (event.source, event.status, event.reason or event.meaning)
+            self._refused.setdefault(key, []).append(event.channel)
+            return
+        self._flush_channels()
         self._print(describe(event))
 
     def end(self, summary: ProbeSummary, recording: str | None) -> None:
@@ -153,10 +228,24 @@ class TextRenderer:
         stopped = f"; stopped: {escape(summary.stopped)}" if summary.error is None else ""
         self.console.print(f"[bold {colour}]{summary.events} event(s), {summary.violations} "
                            f"violation(s)[/] ({counts}){stopped}")
+        if self._many and summary.per_channel:
+            per = ", ".join(f"{escape(t)} {n}" for t, n in summary.per_channel.most_common(10))
+            self.console.print(f"[dim]events per channel template:[/] {per}")
+        if not summary.listened:
+            why = "no channel was subscribed" if summary.connected else "never connected"
+            self.console.print(f"[red]nothing was listened to: {why}[/]")
         if summary.gaps:
             total = sum(g.seconds for g in summary.gaps)
             self.console.print(f"[yellow]{len(summary.gaps)} gap(s), {total:.1f} s in total: "
                                "events sent during a gap may have been missed[/]")
+        if summary.refused:
+            shown = ", ".join(escape(n) for n in sorted(summary.refused)[:3])
+            self.console.print(f"[red]{len(summary.refused)} channel(s) refused[/] ({shown}"
+                               f"{' …' if len(summary.refused) > 3 else ''})")
+        if summary.frame_findings:
+            kinds = ", ".join(f"{n} {k}" for k, n in summary.frame_problems.most_common())
+            self.console.print(f"[red]{summary.frame_findings} malformed or unexpected "
+                               f"frame(s)[/] ({kinds})")
         if summary.until and not summary.until_seen:
             self.console.print(f"[red]never saw {escape(summary.until)}[/]")
         if recording:
@@ -165,7 +254,15 @@ class TextRenderer:
 
 def describe(event: ProbeEvent) -> str:
     """One rich line for a connection, subscription, error, gap or note event."""
-    from hotelmate_rt.probes import Gap, Note, PusherError, StateChanged, Subscribed, SubscriptionFailed
+    from hotelmate_rt.probes import (
+        FrameProblem,
+        Gap,
+        Note,
+        PusherError,
+        StateChanged,
+        Subscribed,
+        SubscriptionFailed,
+    )
 
     if isinstance(event, StateChanged):
         extra = f" (socket {event.socket_id}, activity timeout {event.activity_timeout:g} s)" \
@@ -178,15 +275,20 @@ def describe(event: ProbeEvent) -> str:
                f" [dim]({escape(event.channel_id or 'not in contract')})[/]"
     if isinstance(event, SubscriptionFailed):
         return f"[bold red]subscription refused[/] {escape(event.channel)} by " \
-               f"{event.source} (status {event.status}): {escape(event.reason)}; " \
+               f"{event.source}{'' if event.status is None else f' (status {event.status})'}: " \
+               f"{escape(event.reason)}; " \
                f"{escape(event.meaning)}"
     if isinstance(event, PusherError):
         return f"[red]pusher:error[/] code {event.code}: {escape(event.message)}"
     if isinstance(event, Gap):
+        back = "back" if event.recovered else "still blind when the session ended at"
         return f"[bold yellow]gap[/] {event.seconds:.1f} s: disconnected " \
                f"{time.strftime('%H:%M:%S', time.localtime(event.disconnected_at))}, " \
-               f"back {time.strftime('%H:%M:%S', time.localtime(event.reconnected_at))} " \
+               f"{back} {time.strftime('%H:%M:%S', time.localtime(event.reconnected_at))} " \
                f"({escape(event.reason)}); events sent meanwhile may be missing"
+    if isinstance(event, FrameProblem):
+        colour = "red" if event.finding else "dim"
+        return f"[{colour}]frame {event.kind}[/]: {escape(event.message)}"
     if isinstance(event, Note):
         return f"[dim]note: {escape(event.message)}[/]"
     return escape(event.to_dict())

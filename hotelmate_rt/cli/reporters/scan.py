@@ -9,11 +9,12 @@ from typing import Any
 from xml.etree import ElementTree
 
 from hotelmate_rt.cli.output import Format, Reporter, Sink, escape
-from hotelmate_rt.scan import Level, ScanConfig, ScanResult, ScanRule
+from hotelmate_rt.scan import Finding, Level, ScanConfig, ScanResult, ScanRule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_URI = "https://github.com/hotelmate/hotelmate-rt"
 FAIL_ON = ("error", "warning", "never")
+_COLOURS = {Level.ERROR: "red", Level.WARNING: "yellow", Level.NOTE: "blue"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +40,21 @@ def text(report: ScanReport, sink: Sink) -> None:
         if finding.file != current:
             current = finding.file
             console.print(f"\n[bold underline]{escape(finding.file)}[/]")
-        colour = "red" if finding.level is Level.ERROR else "yellow"
+        colour = _COLOURS.get(finding.level, "yellow")
         console.print(f"  {finding.line}:{finding.column}  [{colour}]{finding.level.value:7}"
                       f"[/] [dim]{finding.rule.value}[/]  {escape(finding.message)}")
         if finding.fix:
             console.print(f"      [cyan]fix:[/] {escape(finding.fix)}")
+        for where in related(finding):
+            console.print(f"      [dim]see:[/] {escape(where)}")
     if result.skipped:
         console.print(f"\n[bold]Skipped {len(result.skipped)} file(s)[/]")
         for skip in result.skipped:
             console.print(f"  {escape(skip.file)}: {escape(skip.reason)}")
     summary = result.summary()
     console.print(
-        f"\n[bold]{summary['errors']} error(s), {summary['warnings']} warning(s)[/] in "
+        f"\n[bold]{summary['errors']} error(s), {summary['warnings']} warning(s)[/]"
+        f"{f', {n} note(s)' if (n := summary['notes']) else ''} in "
         f"{summary['files_seen']} file(s) ({summary['files_parsed']} parsed) - "
         f"{summary['sites']} site(s), {summary['unresolved_sites']} unresolved, "
         f"{summary['suppressed']} suppressed, {summary['skipped_files']} skipped, "
@@ -64,11 +68,27 @@ def as_json(report: ScanReport, sink: Sink) -> None:
     sink.json({"ok": report.ok, "fail_on": report.fail_on, **report.result.to_dict()})
 
 
+def related(finding: Finding) -> list[str]:
+    """The finding's other locations (the other side of a drift item), one `file:line:col: why` each."""
+    return [f"{r.file}:{r.line}:{r.column}" + (f": {r.message}" if r.message else "")
+            for r in finding.related]
+
+
+def _line(finding: Finding) -> str:
+    """The finding on one line, with its other locations (JUnit bodies)."""
+    see = "; ".join(related(finding))
+    return f"{finding}" + (f" [see: {see}]" if see else "")
+
+
+_GITHUB = {Level.ERROR: "error", Level.WARNING: "warning", Level.NOTE: "notice"}
+
+
 def github(report: ScanReport, sink: Sink) -> None:
     """One GitHub Actions workflow command per finding (annotations on the pull request)."""
     for f in report.result.findings:
-        message = f.message + (f" ({f.fix})" if f.fix else "")
-        command = "error" if f.level is Level.ERROR else "warning"
+        see = "; ".join(related(f))
+        message = f.message + (f" ({f.fix})" if f.fix else "") + (f"\nsee: {see}" if see else "")
+        command = _GITHUB.get(f.level, "warning")
         sink.write(f"::{command} file={_gh(f.file, True)},line={f.line},col={f.column},"
                    f"title={_gh(f.rule.value, True)}::{_gh(message)}")
 
@@ -110,6 +130,7 @@ def sarif_log(report: ScanReport) -> dict[str, Any]:
             "locations": [_location(finding.file, finding.line, finding.column)],
             "partialFingerprints": {
                 "hotelmateRt/v1": f"{finding.rule.value}:{finding.file}:{finding.message}"},
+            **_related_locations(finding),
         })
     notifications = [{"level": "warning", "message": {"text": f"skipped: {s.reason}"},
                       "locations": [_location(s.file, 1, 1)]} for s in result.skipped]
@@ -126,6 +147,15 @@ def sarif_log(report: ScanReport) -> dict[str, Any]:
             "properties": {"summary": result.summary(), "coverage": result.coverage.to_dict()},
         }],
     }
+
+
+def _related_locations(finding: Finding) -> dict[str, Any]:
+    """SARIF `relatedLocations` of a finding (the other side of a drift item), if any."""
+    if not finding.related:
+        return {}
+    return {"relatedLocations": [{"id": index, "message": {"text": r.message},
+                                  **_location(r.file, r.line, r.column)}
+                                 for index, r in enumerate(finding.related, 1)]}
 
 
 def _location(file: str, line: int, column: int) -> dict[str, Any]:
@@ -160,10 +190,10 @@ def junit(report: ScanReport, sink: Sink) -> None:
             failure = ElementTree.SubElement(
                 case, "failure", type=rule.value,
                 message=f"{len(failing)} finding(s): {rule.summary}")
-            failure.text = "\n".join(str(f) for f in failing)
+            failure.text = "\n".join(_line(f) for f in failing)
         rest = [f for f in found if f not in failing]
         if rest:
-            ElementTree.SubElement(case, "system-out").text = "\n".join(str(f) for f in rest)
+            ElementTree.SubElement(case, "system-out").text = "\n".join(_line(f) for f in rest)
     total, seconds = str(len(ScanRule)), f"{result.seconds:.3f}"
     suite.attrib.update(tests=total, failures=str(failures), errors="0", skipped=str(skipped),
                         time=seconds)

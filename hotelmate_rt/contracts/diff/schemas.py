@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from hotelmate_rt.contracts.payloads import json_type
+
 SchemaPath = tuple[str | int, ...]
 
 _DATE_BYTES = {"date": 12, "time": 24, "date-time": 40, "uuid": 38}  # JSON-quoted, practical
@@ -55,20 +57,6 @@ def _pointer(root: Any, pointer: str) -> tuple[Any, SchemaPath]:
             return None, ()
     return node, tuple(path)
 
-
-def json_type(value: Any) -> str:
-    """Name the JSON type of a value (for const and enum values)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def types_of(node: Mapping[str, Any]) -> frozenset[str] | None:

@@ -7,8 +7,10 @@ decorated function to the module its section names):
     http_api.py        http-api.credentials
     websocket.py       websocket.connect
     auth_endpoint.py   auth.reachable, auth.cors, auth.guest.*, auth.staff.*
+    webhook.py         webhook.endpoint (only with --webhook-url / HOTELMATE_RT_WEBHOOK_URL)
     subscriptions.py   subscription.<audience>.<channel>
     round_trip.py      round-trip (sent through the real Emitter)
+    cluster.py         cluster.node.HOST:PORT, cluster.round-trip (with --node, two or more)
     frontend.py        frontend.names (the scan's findings, env-file names)
 
 `facts.py` holds the facts checks need, `advice.py` the next action for each named failure,
@@ -26,12 +28,14 @@ from hotelmate_rt.oncall.model import Check, DoctorReport
 
 from . import (  # noqa: F401  (each module declares its checks when imported)
     auth_endpoint,
+    cluster,
     configuration,
     facts,
     frontend,
     http_api,
     round_trip,
     subscriptions,
+    webhook,
     websocket,
 )
 from .context import DIAGNOSTIC_BOOKING, DOCTOR, DoctorContext, DoctorOptions

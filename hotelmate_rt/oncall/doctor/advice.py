@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from hotelmate_rt.oncall.authcheck import AuthAnswer, AuthOutcome
@@ -103,6 +104,12 @@ def classify_ws(reason: str, codes: list[int | None], server: ServerAddress,
     if server.tls and any(word in low for word in _TLS_WORDS):
         return TLS_ON_PLAIN_PORT[0], f"TLS spoken to a plain port: {where} does not speak TLS", \
             TLS_ON_PLAIN_PORT[1]
+    status = re.search(r"handshake status (\d{3})", low)
+    if status is not None and status.group(1) != "400":
+        return ("not-pusher", f"{where} answers the websocket handshake with HTTP "
+                f"{status.group(1)}: it is not a Pusher websocket server (a web server or the "
+                "auth endpoint's port?)", "point PUSHER_HOST/PUSHER_PORT (and the frontend's "
+                "wsHost/wsPort) at soketi or Pusher")
     if not server.tls and any(word in low for word in _PLAIN_ON_TLS):
         return ("plain-on-tls-port", f"plain websocket to {where}, which expects TLS "
                 "(or is not a websocket server)", "enable TLS (PUSHER_USE_TLS=true / forceTLS)")

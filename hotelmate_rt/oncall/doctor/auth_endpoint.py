@@ -10,7 +10,7 @@ from hotelmate_rt.oncall.authcheck import (
     signature_matches,
 )
 from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped, warned
-from hotelmate_rt.oncall.model import Section
+from hotelmate_rt.oncall.model import Section, Status
 
 from .advice import auth_failure
 from .context import DIAGNOSTIC_BOOKING, DOCTOR, FOREIGN_BOOKING, FOREIGN_HOTEL, DoctorContext
@@ -109,14 +109,41 @@ def _allowed(ctx: DoctorContext, token: str, channel: str | None, who: str) -> O
                       next_action="give the auth endpoint the same PUSHER_KEY/SECRET as the app")
     secret = ctx.settings.secret
     if secret:
-        if not signature_matches(answer.auth, signed_key, secret, DIAGNOSTIC_SOCKET_ID, channel,
-                                 answer.channel_data):
-            return failed("the endpoint's signature was not made with this app's secret: the "
-                          "server will reject the subscription", evidence=evidence, title=title,
-                          code="auth-wrong-secret",
-                          next_action="give the auth endpoint the same PUSHER_SECRET as the app")
-        evidence.append("the signature is HMAC-SHA256 with this app's secret")
+        if signature_matches(answer.auth, signed_key, secret, DIAGNOSTIC_SOCKET_ID, channel,
+                             answer.channel_data):
+            evidence.append("the signature is HMAC-SHA256 with this app's secret")
+        else:
+            mismatch = _secret_mismatch(ctx, evidence, title)
+            if mismatch is not None:
+                return mismatch
     return passed(f"signs {channel} for the {who}", evidence=evidence, title=title)
+
+
+def _secret_mismatch(ctx: DoctorContext, evidence: list[str], title: str) -> Outcome | None:
+    """Judge a signature made with another secret than PUSHER_SECRET here, by who is proven.
+
+    Only a PUSHER_SECRET the server accepted (the HTTP API check passed) can prove the endpoint
+    wrong; a PUSHER_SECRET the server refused is the wrong one, and the subscription check (the
+    server judging the endpoint's signature) has the last word.
+    """
+    api = ctx.results.get("http-api.credentials")
+    if api is not None and api.status is Status.PASS:
+        return failed("the endpoint's signature was not made with this app's secret: the "
+                      "server will reject the subscription", evidence=evidence, title=title,
+                      code="auth-wrong-secret",
+                      next_action="give the auth endpoint the same PUSHER_SECRET as the app")
+    if api is not None and api.code == "wrong-secret":
+        evidence.append("the signature was not made with PUSHER_SECRET here, which the server "
+                        "refused (see the HTTP API check): the subscription checks show whether "
+                        "the server accepts the endpoint's signature")
+        return None
+    evidence.append("the signature was not made with PUSHER_SECRET here, which the server has "
+                    "not confirmed")
+    return warned("the endpoint signs with another secret than PUSHER_SECRET here: one of the "
+                  "two is wrong (the subscription checks show which one the server accepts)",
+                  evidence=evidence, title=title, code="auth-secret-differs",
+                  next_action="give the backend, the auth endpoint and this check the app's "
+                              "PUSHER_SECRET")
 
 
 def _forbidden(ctx: DoctorContext, token: str, channel: str | None, who: str,

@@ -7,11 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotelmate_rt.errors import ContractLoadError, HotelmateRtError
+from hotelmate_rt.errors import ConfigError, ContractLoadError, HotelmateRtError
 from hotelmate_rt.oncall.checks import Budget, Checklist, RunContext
 from hotelmate_rt.oncall.model import SetupOptions
 from hotelmate_rt.redact import Redactor
-from hotelmate_rt.settings import FrontendSettings, PusherSettings
+from hotelmate_rt.settings import (
+    FrontendSettings,
+    PusherSettings,
+    load_tool_settings,
+)
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
@@ -33,6 +37,8 @@ class DoctorOptions(SetupOptions):
     booking_id: str | None = None
     budget: float = 30.0
     round_trips: int = 3
+    webhook_url: str | None = None
+    """--webhook-url; when None, HOTELMATE_RT_WEBHOOK_URL (environment or --env-file)."""
 
 
 class DoctorContext(RunContext):
@@ -44,7 +50,13 @@ class DoctorContext(RunContext):
                          Budget(options.budget, options.step_timeout))
         self.options = options
         self.settings: PusherSettings = options.read_settings()
+        if not self.settings.source and not self.settings.errors:
+            raise ConfigError("no Pusher settings found: set PUSHER_URL (or PUSHER_APP_ID, "
+                              "PUSHER_KEY, PUSHER_SECRET and PUSHER_HOST/PUSHER_PORT or "
+                              "PUSHER_CLUSTER), or pass --env-file with them")
         self.redactor.add(self.settings.secret)
+        self.webhook_url = options.webhook_url or load_tool_settings(
+            options.env, env_file=options.backend_env_file).webhook_url
         self.frontend = FrontendSettings.from_file(options.frontend_env) \
             if options.frontend_env is not None else None
         self.contract: Contract | None = None
@@ -136,6 +148,7 @@ class DoctorContext(RunContext):
             "frontend_env": o.frontend_env and str(o.frontend_env),
             "frontend_src": o.frontend_src and str(o.frontend_src),
             "auth_endpoint": o.auth_endpoint, "origin": o.origin,
+            "webhook_url": self.webhook_url or None,
             "guest_token": "set" if o.guest_token else None,
             "staff_token": "set" if o.staff_token else None,
             "booking_id": o.booking_id, "hotel_slug": o.hotel_slug, "room_number": o.room_number,

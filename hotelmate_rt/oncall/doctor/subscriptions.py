@@ -70,16 +70,16 @@ def _result(heard: Heard, timeout: float) -> Outcome:
                       evidence=[f"pusher_internal:subscription_succeeded on {name}"])
     refusals = heard.of_type(SubscriptionFailed)
     errors = heard.of_type(PusherError)
-    evidence = [f"pusher:subscription_error ({f.source}) status {f.status}: {f.reason}"
+    evidence = [f"pusher:subscription_error{_status(f.status, ' status')}: {f.reason}"
                 for f in refusals if f.source == "server"]
-    evidence += [f"auth endpoint: HTTP {f.status} {f.reason}" for f in refusals
+    evidence += [f"auth endpoint{_status(f.status, ': HTTP')}: {f.reason}" for f in refusals
                  if f.source == "auth-endpoint"]
     evidence += [f"pusher:error code {e.code}: {e.message}" for e in errors]
     if heard.fatal is not None:
         evidence.append(str(heard.fatal))
     server = next((f for f in refusals if f.source == "server"), None)
     if server is not None:
-        return failed(f"pusher:subscription_error {server.status}: {server.reason}; "
+        return failed(f"pusher:subscription_error{_status(server.status)}: {server.reason}; "
                       f"{server.meaning}", evidence=evidence, code="subscription-error",
                       next_action="sign with the same app key and secret the server has (the "
                                   "auth endpoint's PUSHER_SECRET)")
@@ -93,3 +93,8 @@ def _result(heard: Heard, timeout: float) -> Outcome:
                       next_action="see the server's error above")
     return failed(f"no answer to the subscription within {timeout:.1f} s", evidence=evidence,
                   code="subscription-timeout", next_action="check the server logs")
+
+
+def _status(status: int | None, label: str = "") -> str:
+    """Show a status after a label (" status 401"), or nothing when the answer had none."""
+    return f"{label} {status}" if status is not None else ""

@@ -34,7 +34,7 @@ def connect(ctx: DoctorContext) -> Outcome:
         return passed(f"connected to {server.host}:{server.port} with key {server.key!r}",
                       evidence=evidence, data={"connect_ms": round(max(elapsed, 0.0), 1)})
     reason = str(heard.fatal) if heard.fatal else "no connection_established in time"
-    evidence.append(reason)
+    evidence.append(reason.split(" -+-+- ", 1)[0])  # websocket-client appends headers and body
     code, summary, action = classify_ws(reason, [e.code for e in errors], server, ctx.settings)
     if server.tls and code in {"timeout", "not-pusher", "connect-failed"}:
         from hotelmate_rt.oncall.httpapi import plain_http_answers

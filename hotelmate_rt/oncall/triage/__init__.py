@@ -2,8 +2,10 @@
 
 The checks, one module per question (adding a check = adding one decorated function):
 
-    booking.py   booking.channels, booking.occupied (HTTP API), booking.token (auth endpoint)
-    sent.py      sent.dead-letter, sent.log
+    booking.py   booking.channels, booking.history (webhooks in the app's database),
+                 booking.occupied (HTTP API), booking.token (auth endpoint)
+    sent.py      sent.dead-letter (file and stranded replay claims), sent.outbox (the app's
+                 database), sent.log
     watch.py     watch (listen as guest and staff while someone performs the action)
 
 Each check may offer a verdict sentence (`ctx.say(priority, sentence)`); the lowest priority
@@ -16,7 +18,7 @@ import time
 from collections.abc import Callable
 
 from hotelmate_rt.oncall.checks import CheckSpec
-from hotelmate_rt.oncall.model import Check, TriageReport
+from hotelmate_rt.oncall.model import Check, Status, TriageReport
 
 from . import booking, sent, watch  # noqa: F401  (each module declares its checks when imported)
 from .context import TRIAGE, TriageContext, TriageOptions
@@ -36,5 +38,12 @@ def run_triage(options: TriageOptions, on_check: Callable[[Check], None] | None 
     finally:
         report.duration_s = time.monotonic() - started
         report.could_not_run = ctx.crashes[0] if ctx.crashes else ""
+    if not report.could_not_run and all(c.status is Status.SKIP for c in report.checks):
+        report.could_not_run = ctx.settings.errors[0] if ctx.settings.errors else (
+            f"nothing could be checked for {options.booking_id}: set PUSHER_URL (or "
+            "PUSHER_APP_ID/KEY/SECRET) to ask the server, or pass --guest-token with "
+            "--auth-endpoint, --dead-letter, --log or --watch")
+        report.verdict = f"Triage could not run: {report.could_not_run}."
+        return report
     report.verdict = ctx.verdict()
     return report

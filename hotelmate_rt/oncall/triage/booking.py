@@ -1,12 +1,13 @@
-"""Triage checks of the booking: its guest page's channels, who is on them, the guest token."""
+"""Triage checks of the booking: its guest page's channels, who was and is on them, the token."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 
-from hotelmate_rt.oncall.authcheck import post_auth
-from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped
+from hotelmate_rt.oncall.authcheck import AuthAnswer, post_auth
+from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped, warned
+from hotelmate_rt.oncall.doctor.advice import auth_failure
 from hotelmate_rt.oncall.model import Section
 
 from .context import TRIAGE, TriageContext, when
@@ -15,6 +16,8 @@ from .context import TRIAGE, TriageContext, when
 @TRIAGE.fact("credentials", action="run with the backend's PUSHER_* settings")
 def credentials(ctx: TriageContext) -> str | None:
     """App id, key and secret are known, so the HTTP API can be asked."""
+    if ctx.settings.errors:
+        return ctx.settings.errors[0]
     return None if ctx.settings.has_credentials else \
         "no PUSHER_APP_ID/KEY/SECRET to ask the HTTP API"
 
@@ -39,6 +42,49 @@ def channels(ctx: TriageContext) -> Outcome | None:
     return skipped("some channels could not be named: " + "; ".join(ctx.unnamed),
                    next_action="pass --hotel and --room to check them too",
                    code="missing-parameter")
+
+
+@TRIAGE.check("booking.history", Section.BOOKING,
+              "Subscription history of the guest's channels (webhooks)", only_if=("database",),
+              needs=("app-database",))
+def history(ctx: TriageContext) -> Outcome:
+    """Say since when the guest's booking channel has (had no) subscriber, from stored webhooks.
+
+    Declared before `booking.occupied`: when both find the page gone, the verdict is this
+    sentence, which also says since when.
+    """
+    from django.db import DatabaseError
+
+    from hotelmate_rt.django.history import channel_history
+
+    try:
+        histories = {cid: channel_history(name, using=ctx.options.database,
+                                          label=f"The guest's {cid} channel {name}")
+                     for name, cid in ctx.guest_channels}
+    except DatabaseError as exc:
+        return skipped(f"skipped: the webhook table cannot be read ({exc})",
+                       next_action="run `python manage.py migrate hotelmate_rt`")
+    main = histories.get("guest-booking") or next(iter(histories.values()), None)
+    if main is None:
+        return skipped("skipped: no guest channel could be named")
+    evidence = [h.sentence for h in histories.values()]
+    data = {"channels": [h.to_dict() for h in histories.values()]}
+    if main.occupied is None:
+        return warned(main.sentence, evidence=evidence, code="no-webhooks", data=data,
+                      next_action="point the server's webhooks at the backend's "
+                                  "/pusher/webhooks/ and check it with `hotelmate-rt doctor "
+                                  "--webhook-url`")
+    if main.occupied:
+        return passed(main.sentence, evidence=evidence, data=data)
+    action = "ask the guest to reload the booking page; if it stays empty, check the page " \
+             "subscribes to this exact channel"
+    if main.tentative:
+        ctx.say(6, main.sentence)
+        return warned(main.sentence, evidence=evidence, next_action=action, code="vacated",
+                      data=data)
+    ctx.say(3, main.sentence)
+    return failed(main.sentence, evidence=evidence, next_action=action, code="vacated",
+                  data=data)
 
 
 @TRIAGE.check("booking.occupied", Section.BOOKING, "Is the guest page connected?",
@@ -87,14 +133,17 @@ def token(ctx: TriageContext) -> Iterator[Outcome]:
     """The guest token must authorize the booking's private channels and refuse others."""
     o = ctx.options
     url, secret = o.auth_endpoint or "", o.guest_token
+    evidence: list[str] = []
+    broken: list[AuthAnswer] = []
 
     def ask(name: str, note: str = "") -> str:
         """POST one channel; return what the endpoint answered, or '' when it signed."""
         answer = post_auth(url, name, token=secret, timeout=o.step_timeout, origin=o.origin)
         evidence.append(f"{name}{note}: {answer.describe()}")
+        if not answer.signed and not answer.refused:
+            broken.append(answer)
         return "" if answer.signed else answer.describe()
 
-    evidence: list[str] = []
     refused = [f"{name} ({why})" for name, _ in ctx.guest_channels
                if name.startswith(("private-", "presence-")) and (why := ask(name))]
     other = "BK-0000-0001" if o.booking_id != "BK-0000-0001" else "BK-0000-0002"
@@ -107,7 +156,12 @@ def token(ctx: TriageContext) -> Iterator[Outcome]:
         yield failed(f"SECURITY: the guest token is authorized for {', '.join(leaks)}",
                      evidence=evidence, code="authorizes-foreign", security=True,
                      next_action="bind guest tokens to their own booking in the auth view")
-    if refused:
+    if broken:
+        summary, action = auth_failure(broken[0], url, o.step_timeout)
+        ctx.say(2, f"The guest page cannot subscribe: {summary}.")
+        yield failed(summary, evidence=evidence, code=f"auth-{broken[0].outcome.value}",
+                     next_action=action)
+    elif refused:
         ctx.say(2, f"The guest page cannot subscribe: the auth endpoint refuses {refused[0]}.")
         yield failed(f"the auth endpoint refuses the guest's own channel(s): {'; '.join(refused)}",
                      evidence=evidence, code="own-refused",

@@ -29,6 +29,8 @@ class TriageOptions(SetupOptions):
     watch: float | None = None
     expect: list[str] = field(default_factory=list)
     recent: int = 20
+    database: str | None = None
+    """--database: the Django database alias to read the outbox and webhook history from."""
 
 
 def when(ts: float) -> str:
@@ -67,6 +69,7 @@ class TriageContext(RunContext):
             self.report.channels.append(ChannelState(channel.id, name, "guest",
                                                      channel.kind.value))
         self.expected = self._expected() if options.watch else []
+        self.database_problem: str | None = None  # "" once the app's tables proved readable
 
     @property
     def params(self) -> dict[str, str]:
@@ -134,6 +137,10 @@ class TriageContext(RunContext):
                     raise ParameterError(f"--expect {item!r}: the booking status machine has no "
                                          f"transition {source} -> {target}")
                 names.extend(transition.emits)
+            elif item.endswith("-") and item[:-1] in self.contract.state_machine("booking").states:
+                raise ParameterError(f"--expect {item!r} lost its '>': quote a transition, "
+                                     f"--expect '{item}>TO' (unquoted, the shell reads > as a "
+                                     "redirection)")
             elif item in self.contract.actions:
                 names.extend(step.event for step in self.contract.actions[item].steps)
             else:
@@ -158,3 +165,20 @@ class TriageContext(RunContext):
 
 TRIAGE: Checklist[TriageContext] = Checklist("triage")
 """Every triage check and fact; the modules of this package add theirs when imported."""
+
+
+@TRIAGE.fact("database")
+def database(ctx: TriageContext) -> str | None:
+    """A Django database was named (--database) to read the outbox and webhook history from."""
+    return None if ctx.options.database else "no --database given"
+
+
+@TRIAGE.fact("app-database", action="run triage where the backend's settings and database are "
+                                    "reachable (DJANGO_SETTINGS_MODULE)")
+def app_database(ctx: TriageContext) -> str | None:
+    """The app's hotelmate-rt tables (outbox, webhook history) can be read from here."""
+    if ctx.database_problem is None:
+        from hotelmate_rt.django.database import app_database_problem
+
+        ctx.database_problem = app_database_problem(ctx.options.database) or ""
+    return ctx.database_problem or None

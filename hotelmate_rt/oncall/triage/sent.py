@@ -1,4 +1,4 @@
-"""Triage checks of what was sent for the booking: the dead-letter file and the emitter's log."""
+"""Triage checks of what was sent for the booking: the dead letter, the outbox, the emitter's log."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ _EMIT_LINE = re.compile(r"emit (\w+) (\{.*\})\s*$")
 
 
 def dead_letter_path(ctx: TriageContext) -> Path | None:
-    """Return --dead-letter, else the default dead-letter file when it exists."""
-    from hotelmate_rt.emitters import default_dead_letter_path
+    """Return --dead-letter, else the default dead-letter file when it (or a claim) exists."""
+    from hotelmate_rt.emitters import DeadLetterFile
 
     if ctx.options.dead_letter is not None:
         return ctx.options.dead_letter
-    candidate = default_dead_letter_path()
-    return candidate if candidate.exists() else None
+    candidate = DeadLetterFile()
+    return candidate.path if candidate.exists() else None
 
 
 @TRIAGE.fact("dead-letter")
@@ -41,16 +41,17 @@ def log_file(ctx: TriageContext) -> str | None:
 @TRIAGE.check("sent.dead-letter", Section.SENT,
               "Events for this booking that failed to send (dead letter)", needs=("dead-letter",))
 def dead_letter(ctx: TriageContext) -> Outcome:
-    """Report this booking's dead-lettered events, newest first."""
+    """Report this booking's dead-lettered events, newest first (stranded replay claims too)."""
     from hotelmate_rt.emitters import DeadLetterFile
 
     path = dead_letter_path(ctx)
     assert path is not None
-    if not path.exists():
+    dead = DeadLetterFile(path)
+    if not dead.exists():  # neither the file nor a FILE.replaying-PID claim of a replay
         return passed(f"{path} does not exist: nothing has failed to send")
     try:
-        entries = DeadLetterFile(path).read()
-    except (ValueError, OSError) as exc:
+        entries = dead.scan().entries
+    except OSError as exc:
         return failed(f"the dead-letter file cannot be read: {exc}", code="unreadable")
     booking = ctx.options.booking_id
     mine = [e for e in entries if any(ctx.mentions(c) for c in e.channels)
@@ -70,8 +71,39 @@ def dead_letter(ctx: TriageContext) -> Outcome:
                   f"{last.event} at {when(last.failed_at)} ({last.error})",
                   evidence=[f"{when(e.failed_at)} {e.event} -> {', '.join(e.channels)}: {e.error}"
                             + (f" (HTTP {e.status})" if e.status else "") for e in mine[:10]],
-                  next_action="fix the cause, then `hotelmate-rt emit replay` the dead letter",
+                  next_action=f"fix the cause, then resend: `hotelmate-rt replay {path}`",
                   code="dead-lettered")
+
+
+@TRIAGE.check("sent.outbox", Section.SENT, "This booking's events in the outbox",
+              only_if=("database",), needs=("app-database",))
+def outbox(ctx: TriageContext) -> Outcome:
+    """Report this booking's dead and stuck outbox rows (the relay's backlog)."""
+    from django.db import DatabaseError
+
+    from hotelmate_rt.django.history import booking_outbox
+
+    booking = ctx.options.booking_id
+    try:
+        summary = booking_outbox(booking, using=ctx.options.database, redact=ctx.redactor.text)
+    except DatabaseError as exc:
+        return skipped(f"skipped: the outbox table cannot be read ({exc})",
+                       next_action="run `python manage.py migrate hotelmate_rt`")
+    evidence = [f"#{r.id} {r.event} -> {', '.join(r.channels)}: {r.status} after {r.attempts} "
+                f"tries ({r.last_error or 'no error'})" for r in [*summary.dead, *summary.stuck]]
+    counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items())
+    data = summary.to_dict()
+    if not summary.dead and not summary.stuck:
+        return passed(f"{summary.sentence} ({counts})", evidence=evidence, data=data)
+    ctx.say(4, summary.sentence)
+    if summary.dead:
+        return failed(f"{summary.sentence} ({counts})", evidence=evidence, data=data,
+                      code="outbox-dead",
+                      next_action="fix the cause, then `python manage.py hotelmate_rt_replay "
+                                  f"--booking {booking}`")
+    return failed(f"{summary.sentence} ({counts})", evidence=evidence, data=data,
+                  code="outbox-stuck",
+                  next_action="run `python manage.py hotelmate_rt_relay` under a process manager")
 
 
 @TRIAGE.check("sent.log", Section.SENT, "Emitter log for this booking", only_if=("log-file",))

@@ -1,0 +1,59 @@
+"""Say in one short line what an HTTP answer's body was: a JSON error, an HTML page's title, text.
+
+A wrong port or a proxy in front of the server answers with an error page of dozens of lines; the
+doctor, triage and the emitter show `body_excerpt(body)` instead: the JSON `error` / `message`,
+`HTML page 'Not Found'`, or the first words of plain text, on one line and bounded in length.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+__all__ = ["ERROR_KEYS", "body_excerpt", "looks_like_html"]
+
+ERROR_KEYS = ("error", "detail", "message", "reason")
+"""The JSON keys an error body names its reason with (Pusher, soketi, Django REST framework)."""
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def looks_like_html(text: str, content_type: str = "") -> bool:
+    """Tell whether a body is an HTML page (by its content type or its first bytes)."""
+    head = text.lstrip()[:300].lower()
+    return "text/html" in content_type.lower() or head.startswith("<!doctype html") or \
+        (head.startswith("<") and "<html" in head)
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Collapse whitespace and cut at `limit` characters (with an ellipsis)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
+
+
+def body_excerpt(body: str | bytes, content_type: str = "", limit: int = 160) -> str:
+    """Return one short line saying what the body was (empty for an empty body)."""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = text.strip()
+    if not text:
+        return ""
+    if looks_like_html(text, content_type):
+        for pattern in (_TITLE, _HEADING):
+            found = pattern.search(text)
+            words = _one_line(html.unescape(_TAG.sub(" ", found.group(1))), 80) if found else ""
+            if words:
+                return f"HTML page {words!r}"
+        return "HTML page (no title)"
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return _one_line(text, limit)
+    if isinstance(parsed, dict):
+        for key in ERROR_KEYS:
+            value = parsed.get(key)
+            if isinstance(value, str) and value.strip():
+                return _one_line(value, limit)
+    return _one_line(json.dumps(parsed, ensure_ascii=False), limit)

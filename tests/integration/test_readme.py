@@ -1,0 +1,527 @@
+"""Every command in the README runs exactly as written, through bash, against a real soketi and the
+real auth endpoint, with only the variables the README tells the reader to `export`.
+
+Commands come from the README's ```sh blocks (a trailing `\\` continues a line) and from the
+`run:` steps of its GitHub Actions ```yaml block that call hotelmate-rt (GitHub's `${{ ... }}`
+expressions are filled in as GitHub would). A command that cannot run here carries
+`# not run by the tests: REASON` in the README; every other one runs, in README order, in a
+workspace laid out as the README assumes: a backend repo (git, `main` and a feature branch,
+`channels.yaml`, Django code under `backend/`, `checkin.json`, a dead-letter file, and
+`frontend/` linking to the frontend as in a monorepo) next to a frontend repo (`src/`, `.env`);
+a command reading `../backend` runs in the frontend repo. Each command starts from the
+workspace's contract (`contract infer --output channels.yaml` rewrites it for itself only).
+
+A new README command needs nothing here when it exits 0 on its own; one that runs until Ctrl-C,
+waits for an event or exits 1 on purpose gets an entry in SPECS (else it fails or times out).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from hotelmate_rt.auth import ChannelAuthorizer, Principal
+from hotelmate_rt.contracts import Contract
+from hotelmate_rt.contracts.examples import event_example
+from hotelmate_rt.emitters import DeadEvent, DeadLetterFile, Emitter, PusherTransport
+from hotelmate_rt.testing.auth_server import AuthServer
+from hotelmate_rt.testing.soketi import SoketiServer
+from hotelmate_rt.testing.ws_subscriber import Subscriber
+from tests.helpers import CONTRACT_PATH, ROOT, SCAN_FIXTURES
+
+README = ROOT / "README.md"
+MARKER = re.compile(r"#.*not run by the tests: ([^\n]+)")
+BOOKING, HOTEL, ROOM = "BK-2025-0002", "hotel-paradise", "101"
+ORIGIN = "http://localhost:3000"
+TOKENS = {"GUEST_TOKEN": "readme-guest-token-0002", "STAFF_TOKEN": "readme-staff-token-7"}
+
+
+# -- the README's commands ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReadmeCommand:
+    """One command of the README: its text as written, where, and the README's reason to skip."""
+
+    text: str
+    line: int
+    kind: str = "sh"
+
+    @property
+    def flat(self) -> str:
+        """The command on one line (continuations joined), for matching and ids."""
+        return " ".join(self.text.replace("\\\n", " ").split())
+
+    @property
+    def skip(self) -> str:
+        """The `# not run by the tests: REASON` of this command, or ''."""
+        found = MARKER.search(self.text)
+        reason = found.group(1).strip() if found else ""
+        return reason[:-1] if reason.count(")") > reason.count("(") else reason
+
+
+def _blocks(text: str) -> Iterator[tuple[str, int, list[str]]]:
+    """Yield (language, line of the first body line, body lines) of each fenced block (also one
+    indented inside a list item, its body dedented)."""
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = re.match(r"^(\s*)```(\w*)\s*$", lines[index])
+        index += 1
+        if opening is None:
+            continue
+        indent, start = opening.group(1), index
+        while index < len(lines) and not lines[index].strip().startswith("```"):
+            index += 1
+        body = [line[len(indent):] if line.startswith(indent) else line
+                for line in lines[start:index]]
+        yield opening.group(2), start + 1, body
+        index += 1
+
+
+def readme_commands(text: str) -> tuple[list[ReadmeCommand], dict[str, str]]:
+    """Return the README's commands in order and the variables it tells the reader to export."""
+    commands: list[ReadmeCommand] = []
+    exports: dict[str, str] = {}
+    for language, first, body in _blocks(text):
+        if language == "sh":
+            pending: list[str] = []
+            for offset, raw in enumerate(body):
+                if not pending and (not raw.strip() or raw.lstrip().startswith("#")):
+                    continue
+                pending.append(raw)
+                if raw.rstrip().endswith("\\"):
+                    continue
+                joined = "\n".join(pending)
+                line = first + offset - len(pending) + 1
+                pending = []
+                exported = re.match(r"^export\s+([A-Z_][A-Z0-9_]*)=(\S+)", joined)
+                if exported:
+                    exports[exported.group(1)] = exported.group(2).strip('"')
+                else:
+                    commands.append(ReadmeCommand(joined, line))
+        elif language == "yaml":
+            for name, step in _steps(yaml.safe_load("\n".join(body))):
+                script = step.get("run", "")
+                if re.search(r"^\s*hotelmate-rt ", script, re.M):
+                    line = first + next((i for i, b in enumerate(body) if name in b), 0)
+                    commands.append(ReadmeCommand(script.replace("${{ github.base_ref }}", "main"),
+                                                  line, "yaml"))
+    return commands, exports
+
+
+def _steps(document: object) -> Iterator[tuple[str, dict[str, str]]]:
+    """Yield (name or first line, step) of every step in a GitHub Actions job document."""
+    jobs = document.values() if isinstance(document, dict) else []
+    for job in jobs:
+        for step in job.get("steps", []) if isinstance(job, dict) else []:
+            if isinstance(step, dict) and isinstance(step.get("run"), str):
+                yield str(step.get("name") or step["run"].splitlines()[0]), step
+
+
+COMMANDS, EXPORTS = readme_commands(README.read_text(encoding="utf-8"))
+
+
+# -- running one command ------------------------------------------------------------------------
+
+
+class Running:
+    """A README command running through bash, its output collected as it comes."""
+
+    def __init__(self, command: ReadmeCommand, cwd: Path, env: dict[str, str]) -> None:
+        """Start `bash -c TEXT` (`bash -e` for a GitHub step) in its own process group."""
+        flags = ["-e", "-c"] if command.kind == "yaml" else ["-c"]
+        self.command = command
+        self.process = subprocess.Popen(
+            ["bash", *flags, command.text], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._readers = [threading.Thread(target=self._read, args=(stream, into), daemon=True)
+                         for stream, into in ((self.process.stdout, self.out),
+                                              (self.process.stderr, self.err))]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _read(stream: object, into: list[str]) -> None:
+        """Collect a stream line by line until it closes."""
+        for line in stream:  # type: ignore[attr-defined]
+            into.append(line)
+
+    @property
+    def output(self) -> str:
+        """Everything printed so far, stdout then stderr."""
+        return "".join(self.out) + "".join(self.err)
+
+    def wait_for(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+        """Wait until the output matches `pattern` (a regex); fail with the output if it never does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, self.output)
+            if found:
+                return found
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        pytest.fail(f"never printed {pattern!r}:\n{self.output[-3000:]}", pytrace=False)
+
+    def exited(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the command to end by itself."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def kill(self) -> None:
+        """Stop the command at once (the test already failed)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def interrupt(self) -> None:
+        """Press Ctrl-C: SIGINT to the command's process group."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+
+    def finish(self, timeout: float) -> int:
+        """Wait for the end (killing it after `timeout`) and return the exit code."""
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            pytest.fail(f"still running after {timeout:g} s:\n{self.output[-3000:]}",
+                        pytrace=False)
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return code
+
+
+# -- the world the README assumes ---------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """The servers, workspace and environment the README's commands run against."""
+
+    soketi: SoketiServer
+    auth: AuthServer
+    contract: Contract
+    backend: Path
+    frontend: Path
+    env: dict[str, str]
+    opened: Path
+    emitter: Emitter = field(init=False)
+
+    def __post_init__(self) -> None:
+        """An emitter to the same server, standing in for the backend's staff actions."""
+        transport = PusherTransport.create(self.soketi.app_id, self.soketi.key, self.soketi.secret,
+                                           host=self.soketi.host, port=self.soketi.port, ssl=False)
+        self.emitter = Emitter(self.contract, transport, strict=True, dead_letter=False,
+                               defer=False)
+
+    def send(self, event: str) -> None:
+        """Send the contract's example of `event` to its channels for the README's booking."""
+        known = {"booking_id": BOOKING, "hotel_slug": HOTEL, "room_number": ROOM}
+        needed = {name for channel in self.contract.events[event].channels
+                  for name in self.contract.channels[channel].template.parameters}
+        self.emitter.emit(event, event_example(self.contract, event),
+                          **{k: v for k, v in known.items() if k in needed})
+
+    def check_in(self) -> None:
+        """The staff action: check the README's booking in (CONFIRMED -> IN_HOUSE)."""
+        self.emitter.transition(BOOKING, "CONFIRMED", "IN_HOUSE", {"room_number": ROOM},
+                                hotel_slug=HOTEL)
+
+    def guest_page(self) -> AbstractContextManager[Subscriber]:
+        """A guest's booking page, subscribed to its booking channel for a while."""
+        return _guest_page(self)
+
+
+def _guest_page(world: World) -> AbstractContextManager[Subscriber]:
+    """Connect and subscribe as the guest's page (the channel signed by the auth view's rules)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def page() -> Iterator[Subscriber]:
+        authorizer = ChannelAuthorizer(world.contract, world.soketi.key, world.soketi.secret)
+        channel = f"private-booking-{BOOKING}"
+        with Subscriber(world.soketi.ws_url) as client:
+            client.subscribe(channel, authorizer.authorize(
+                Principal.guest(BOOKING, HOTEL, ROOM), channel, client.socket_id))
+            yield client
+
+    return page()
+
+
+def _git(cwd: Path, *args: str) -> None:
+    """Run git quietly in `cwd` (a fixed identity, no user configuration)."""
+    subprocess.run(["git", "-c", "user.name=README test", "-c", "user.email=readme@example.com",
+                    "-c", "init.defaultBranch=main", *args], cwd=cwd, check=True,
+                   capture_output=True, timeout=30)
+
+
+def _workspace(root: Path, contract: Contract, soketi: SoketiServer) -> tuple[Path, Path]:
+    """Lay out the backend and frontend repos the README's commands assume."""
+    seed = SCAN_FIXTURES / "seed000" / "correct"
+    backend, frontend = root / "backend", root / "frontend"
+    shutil.copytree(seed / "backend", backend / "backend")
+    shutil.copytree(seed / "frontend" / "src", frontend / "src")
+    shipped = CONTRACT_PATH.read_text(encoding="utf-8")
+    (backend / "channels.yaml").write_text(shipped, encoding="utf-8")
+    _git(backend, "init", "-q")
+    _git(backend, "add", "-A")
+    _git(backend, "commit", "-qm", "the contract")
+    _git(backend, "switch", "-qc", "feature")
+    # the feature branch documents one more optional field: an INFO change, nothing breaks
+    optional = shipped.replace("        staff_user: {type: string}\n",
+                               "        staff_user: {type: string}\n"
+                               "        checked_in_by: {type: string}\n", 1)
+    assert optional != shipped
+    (backend / "channels.yaml").write_text(optional, encoding="utf-8")
+    _git(backend, "commit", "-qam", "an optional field")
+    _git(backend, "update-ref", "refs/remotes/origin/main", "main")
+    (backend / "old.yaml").write_text(shipped, encoding="utf-8")
+    required = shipped.replace("required: [booking_id, status, room_number, checked_in_at]",
+                               "required: [booking_id, status, room_number, checked_in_at, "
+                               "checked_in_by]", 1)
+    assert required != shipped
+    (backend / "new.yaml").write_text(required.replace(
+        "        staff_user: {type: string}\n",
+        "        staff_user: {type: string}\n        checked_in_by: {type: string}\n", 1))
+    (backend / "checkin.json").write_text(json.dumps(event_example(contract,
+                                                                   "booking_checked_in")))
+    DeadLetterFile(backend / "hotelmate-rt-dead-letter.jsonl").append(DeadEvent(
+        event="booking_updated", channels=[f"private-booking-{BOOKING}"],
+        data=json.dumps(event_example(contract, "booking_updated")),
+        error="timed out after 3.0 s", attempts=3, ids={"booking_id": BOOKING}))
+    (backend / "frontend").symlink_to("../frontend", target_is_directory=True)
+    (frontend / ".env").write_text(
+        f"REACT_APP_PUSHER_KEY={soketi.key}\nREACT_APP_PUSHER_HOST={soketi.host}\n"
+        f"REACT_APP_PUSHER_PORT={soketi.port}\nREACT_APP_PUSHER_FORCE_TLS=false\n")
+    return backend, frontend
+
+
+@pytest.fixture(scope="module")
+def world(soketi: SoketiServer, contract: Contract,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A real soketi, the real auth view, the workspace, and the README's variables set."""
+    tokens = {TOKENS["GUEST_TOKEN"]: Principal.guest(BOOKING, HOTEL, ROOM),
+              TOKENS["STAFF_TOKEN"]: Principal.staff(HOTEL, user_id=7)}
+    root = tmp_path_factory.mktemp("readme")
+    backend, frontend = _workspace(root, contract, soketi)
+    opened = root / "browser-opened.txt"
+    browser = root / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    with AuthServer(contract, soketi.key, soketi.secret, tokens, origin=ORIGIN) as auth:
+        values = {"PUSHER_URL": f"http://{soketi.key}:{soketi.secret}@{soketi.host}:"
+                                f"{soketi.port}/apps/{soketi.app_id}",
+                  "HOTELMATE_RT_AUTH_ENDPOINT": auth.url, **TOKENS}
+        missing = sorted(set(EXPORTS) - set(values))
+        assert not missing, f"the README exports {missing}: give the test a value for each"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PUSHER_", "HOTELMATE_RT_", "REACT_APP_", "VITE_"))}
+        env.update({name: values[name] for name in EXPORTS})
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["BROWSER"] = f"{browser} %s"  # `console --open` goes through Python's webbrowser
+        yield World(soketi, auth, contract, backend, frontend, env, opened)
+
+
+# -- what each command needs beyond "exits 0 by itself" -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to run one kind of README command and what it must do."""
+
+    codes: tuple[int, ...] = (0,)
+    interact: Callable[[Running, World], None] | None = None
+    around: Callable[[World], AbstractContextManager[object]] | None = None
+    expect: tuple[str, ...] = ()
+    creates: tuple[str, ...] = ()
+    timeout: float = 120.0
+
+
+def _listen_guest(run: Running, world: World) -> None:
+    """Wait for the guest's three channels, send a check-in, see it judged, press Ctrl-C."""
+    for channel in (f"private-booking-{BOOKING}", f"hotel-{HOTEL}",
+                    f"private-{HOTEL}-room-{ROOM}-chat"):
+        run.wait_for(rf"subscribed {re.escape(channel)}")
+    world.send("booking_checked_in")
+    run.wait_for(r"booking_checked_in\s+conforms")
+    run.interrupt()
+
+
+def _listen_staff(run: Running, world: World) -> None:
+    """Wait for the staff channel's subscription (NDJSON), send an event, press Ctrl-C."""
+    run.wait_for(rf'"type":"subscribed".*"channel":"private-hotel-{HOTEL}-staff"')
+    world.send("booking_updated")
+    run.wait_for(r'"event":"booking_updated"')
+    run.interrupt()
+
+
+def _until_offer(run: Running, world: World) -> None:
+    """Once subscribed, a staff member creates an offer: listen stops by itself."""
+    run.wait_for(rf"subscribed hotel-{HOTEL}\b")
+    world.emitter.emit("offer-created", event_example(world.contract, "offer-created"),
+                       hotel_slug=HOTEL)
+
+
+def _record(run: Running, world: World) -> None:
+    """Record one check-in, then press Ctrl-C."""
+    run.wait_for(rf"subscribed private-booking-{BOOKING}")
+    world.send("booking_checked_in")
+    run.wait_for(r"booking_checked_in")
+    run.interrupt()
+
+
+def _console(run: Running, world: World) -> None:
+    """The printed URL serves the page; then Ctrl-C (and `--open` handed it to the browser)."""
+    url = run.wait_for(r"http://127\.0\.0\.1:\d+/s/[^/\s]+/").group(0)
+    assert httpx.get(url, timeout=10).status_code == 200
+    if "--open" in run.command.text:
+        deadline = time.monotonic() + 10
+        while not (world.opened.exists() and url in world.opened.read_text()):
+            assert time.monotonic() < deadline, "`console --open` opened no browser"
+            time.sleep(0.1)
+    run.interrupt()
+
+
+def _watch(run: Running, world: World) -> None:
+    """Perform the staff action while triage watches, until triage has seen it and stops."""
+    run.wait_for(r"watching BK-2025-0002")
+    for _ in range(20):  # the listeners subscribe a moment after the prompt: act until seen
+        world.check_in()
+        if run.exited(2.0):
+            return
+
+
+SPECS: list[tuple[str, Spec]] = [
+    (r"^hotelmate-rt listen --as guest", Spec(interact=_listen_guest)),
+    (r"^hotelmate-rt listen --as staff", Spec(interact=_listen_staff)),
+    (r"^hotelmate-rt listen .*--until offer-created", Spec(interact=_until_offer,
+                                                           expect=("offer-created",))),
+    (r"^hotelmate-rt record ", Spec(interact=_record, creates=("events.jsonl",))),
+    (r"^hotelmate-rt check events\.jsonl", Spec(expect=("1 event(s), 0 violation(s)",))),
+    (r"^hotelmate-rt console", Spec(interact=_console)),
+    (r"^hotelmate-rt triage booking .*--watch", Spec(interact=_watch, around=World.guest_page,
+                                                     expect=("every expected event arrived",))),
+    (r"^hotelmate-rt doctor ", Spec(expect=("All checks pass",))),
+    (r"^hotelmate-rt emit ", Spec(expect=("booking_checked_in sent",))),
+    (r"^hotelmate-rt replay ", Spec(expect=("resent 1, still failing 0",))),
+    (r"^hotelmate-rt contract show booking_checked_in", Spec(expect=("example payload",))),
+    (r"^hotelmate-rt contract diff old\.yaml new\.yaml --scan backend",
+     Spec(expect=("send sites that must now set `$.checked_in_by`: backend/bookings/views.py",))),
+    (r"--output hotelmate-rt\.sarif", Spec(creates=("hotelmate-rt.sarif",),
+                                           expect=("sarif report written to",))),
+    (r"--output hotelmate-rt\.xml", Spec(creates=("hotelmate-rt.xml",))),
+    (r"contract codegen typescript .*--out src/realtime/contract\.ts",
+     Spec(creates=("src/realtime/contract.ts",))),
+    (r"contract export asyncapi --out asyncapi\.yaml", Spec(creates=("asyncapi.yaml",))),
+    (r"-f markdown -o contract-diff\.md", Spec(creates=("contract-diff.md",))),
+    (r"^hotelmate-rt contract infer ", Spec(expect=("drafted",))),
+    # without a contract the scan compares the sides: the seed's page binds three events its
+    # backend never sends (drift-event), so this CI example fails, as it should
+    (r"^hotelmate-rt scan --backend \.\./backend --frontend src .*--output rt\.sarif",
+     Spec(codes=(1,), creates=("rt.sarif",), expect=("no contract found", "FAIL: "))),
+]
+"""(regex on the one-line command, Spec); the first match wins, else Spec() (exit 0)."""
+
+
+def spec_for(command: ReadmeCommand) -> Spec:
+    """The spec of a README command."""
+    return next((spec for pattern, spec in SPECS if re.search(pattern, command.flat)), Spec())
+
+
+# -- the tests ----------------------------------------------------------------------------------
+
+
+def test_the_readme_has_commands_and_markers_with_reasons() -> None:
+    """The extraction finds the README's commands; every marker gives a reason."""
+    flat = [c.flat for c in COMMANDS]
+    assert any(c.startswith("hotelmate-rt doctor") for c in flat)
+    assert any(c.kind == "yaml" for c in COMMANDS)
+    assert set(EXPORTS) >= {"PUSHER_URL", "HOTELMATE_RT_AUTH_ENDPOINT"}
+    for command in COMMANDS:
+        if "not run by the tests" in command.text:
+            assert len(command.skip) > 5, f"README line {command.line}: say why it is not run"
+
+
+def test_every_variable_a_command_uses_is_one_the_readme_exports() -> None:
+    """A `$VAR` in a command is exported in the README (or set by the step itself)."""
+    for command in COMMANDS:
+        own = set(re.findall(r"^\s*([A-Z_][A-Z0-9_]*)=", command.text, re.M))
+        used = set(re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", command.text)) - own
+        assert used <= set(EXPORTS), \
+            f"README line {command.line} uses {sorted(used - set(EXPORTS))}, never exported"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[f"L{c.line}:{c.flat[:48]}" for c in COMMANDS])
+def test_readme_command_runs_as_written(command: ReadmeCommand, world: World) -> None:
+    """Run one README command through bash; check its exit code, output and files."""
+    if command.skip:
+        pytest.skip(f"README: not run by the tests: {command.skip}")
+    spec = spec_for(command)
+    cwd = world.frontend if re.search(r"\.\./backend\b", command.text) else world.backend
+    around = spec.around(world) if spec.around is not None else nullcontext()
+    contract = world.backend / "channels.yaml"
+    saved = contract.read_bytes()
+    try:
+        with around:
+            run = Running(command, cwd, world.env)
+            try:
+                if spec.interact is not None:
+                    spec.interact(run, world)
+            except BaseException:
+                run.kill()
+                raise
+            code = run.finish(spec.timeout)
+    finally:
+        contract.write_bytes(saved)
+    output = run.output
+    assert code in spec.codes, f"exit {code} (expected {spec.codes}):\n{output[-4000:]}"
+    assert "Traceback" not in output, output[-4000:]
+    for words in spec.expect:
+        assert words in output, f"{words!r} not in the output:\n{output[-4000:]}"
+    for name in spec.creates:
+        assert (cwd / name).is_file() and (cwd / name).stat().st_size > 0, f"no {name}"
+    for secret in (world.soketi.secret, *TOKENS.values()):
+        assert secret not in output, "a secret was printed"
+
+
+def test_the_readme_toml_configuration_loads(tmp_path: Path) -> None:
+    """The `[tool.hotelmate-rt]` examples are valid configuration (a typo would be a load error)."""
+    import tomllib
+
+    from hotelmate_rt.contracts.diff import parse_policy
+    from hotelmate_rt.scan import parse_config
+
+    blocks = [tomllib.loads("\n".join(body)) for language, _, body in
+              _blocks(README.read_text(encoding="utf-8")) if language == "toml"]
+    assert len(blocks) >= 2
+    for block in blocks:
+        table = block["tool"]["hotelmate-rt"]
+        diff = table.pop("diff", None)
+        parse_config(table)
+        if diff is not None:  # its accepted-changes file, as the reader would start it
+            (tmp_path / str(diff.get("accepted-changes", "none.yaml"))).write_text("accepted: []\n")
+            parse_policy(diff, "README.md", tmp_path)
