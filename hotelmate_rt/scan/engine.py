@@ -18,6 +18,7 @@ from .files import SourceFile, discover, read, relative
 from .jsparse import resolve_import
 from .jsroutes import resolve_buses
 from .jsscan import JsModule
+from .lifecycle import ModuleFacts, module_facts
 from .model import ScanResult, Site, SkippedFile
 from .parsing import Note, parse_js, parse_python
 from .pyscan import PyModule
@@ -27,7 +28,7 @@ from .rules import CONTRACT_RULES, Level
 # not): a file that mentions none of these is never parsed. A JS `.bind(` only counts in a file
 # that also says "channel", so React's `this.handler.bind(this)` does not cost a parse.
 _PY_HINTS = (b"trigger", b"usher", b"mitter", b".emit", b".transition")
-_JS_HINTS = (b"subscribe", b"usher", b"bind_global")
+_JS_HINTS = (b"subscribe", b"usher", b"bind_global", b"connection.bind")
 
 
 def _worth_parsing(lang: str, data: bytes) -> bool:
@@ -158,6 +159,7 @@ class _Chunk:
     sources: dict[str, bytes] = field(default_factory=dict)
     calls: dict[str, set[str]] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
+    lifecycle: list[ModuleFacts] = field(default_factory=list)
 
 
 def _scan_files(project: Project, files: list[SourceFile], indexes: Iterable[int],
@@ -172,7 +174,10 @@ def _scan_files(project: Project, files: list[SourceFile], indexes: Iterable[int
         elif _worth_parsing(source.lang, data):
             module = project.parse(source, data)
             if module is not None:
-                chunk.pending.extend(module.sites())
+                pending = list(module.sites())
+                chunk.pending.extend(pending)
+                if isinstance(module, JsModule):
+                    chunk.lifecycle.append(module_facts(module, pending))
         else:
             chunk.untouched.append(index)
         if progress is not None:
@@ -224,6 +229,7 @@ def _parallel(files: list[SourceFile], limit: int, progress: Progress | None) ->
                 merged.untouched.extend(chunk.untouched)
                 merged.sources.update(chunk.sources)
                 merged.notes.extend(chunk.notes)
+                merged.lifecycle.extend(chunk.lifecycle)
                 for rel, names in chunk.calls.items():
                     merged.calls.setdefault(rel, set()).update(names)
                 done += len(shares[0])
@@ -245,6 +251,7 @@ class Collected:
     sources: dict[str, bytes]
     skipped: list[SkippedFile]
     notes: list[Note]
+    lifecycle: list[ModuleFacts] = field(default_factory=list)
 
 
 def scan(paths: Iterable[Path], contract: Contract | None, config: ScanConfig | None = None,
@@ -258,7 +265,7 @@ def scan(paths: Iterable[Path], contract: Contract | None, config: ScanConfig | 
     found = collect(paths, config, root, progress, parallel)
     result = ScanResult(root=found.root, contract=relative(contract.path, found.root)
                         if contract.path else "", files_seen=found.files_seen, sites=found.sites)
-    check(result, contract, config, found.sources, found.notes)
+    check(result, contract, config, found.sources, found.notes, found.lifecycle)
     result.files_parsed = len(found.sources)
     result.skipped = found.skipped
     result.seconds = time.perf_counter() - started
@@ -303,7 +310,19 @@ def collect(paths: Iterable[Path], config: ScanConfig | None = None, root: Path 
     resolve_buses(sites, project.js_mentioning)
     notes = sorted(set(project.notes))
     return Collected(root_text, total, sites, project.sources,
-                     sorted(set(skipped), key=lambda s: (s.file, s.reason)), notes)
+                     sorted(set(skipped), key=lambda s: (s.file, s.reason)), notes,
+                     _lifecycle(project, chunk.lifecycle, sites))
+
+
+def _lifecycle(project: Project, facts: list[ModuleFacts], sites: list[Site]) -> list[ModuleFacts]:
+    """Add the lifecycle facts of the files hooks and wrappers were instantiated in (the callers
+    parsed while resolving wrappers), so that every site's component is known."""
+    seen = {f.file for f in facts}
+    for rel in sorted({s.file for s in sites} - seen):
+        module = project.modules.get(rel)
+        if isinstance(module, JsModule):
+            facts.append(module_facts(module))
+    return sorted(facts, key=lambda f: f.file)
 
 
 def _resolve_wrappers(project: Project, pending: list[PendingSite],

@@ -34,8 +34,10 @@ Node = Any
 class JsModule(JsResolver):
     """One parsed JS/TS file: its Pusher clients, subscribe/bind sites and wrapper calls."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, rel: str, source: bytes, root: Node, loader: Any = None,
+                 lang: str = "javascript") -> None:
+        super().__init__(rel, source, root, loader, lang)
+        self.root = root
         self.clients: dict[str, ClientConfig] = {}
 
     # -- clients ----------------------------------------------------------------------------
