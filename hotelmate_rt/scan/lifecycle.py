@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .jsresolve import FUNCTIONS, Items, JsScope
+from .jsscan import JsModule
 from .reacteffects import _HOOK, Effect, Owner, ReactView
 from .symbols import Sym, literal
 
 if TYPE_CHECKING:
     from .common import PendingSite
-    from .jsscan import JsModule
 
 Node = Any
 _MAX_DEPTH = 8
@@ -151,7 +151,7 @@ class _Reader:
     def read(self) -> ModuleFacts:
         """Return the module's facts."""
         module = self.module
-        for node, scope in module.news:
+        for node, _scope in module.news:
             ctor = node.child_by_field_name("constructor")
             if ctor is not None and module.text(ctor).endswith("Pusher"):
                 self._client(node)
@@ -264,12 +264,12 @@ class _Reader:
             if site is None:
                 return
             found = self.view.effect_of(node)
-            judged = args and found is not None and not found[1]
+            effect = found[0] if found is not None and not found[1] and args else None
             self._add(Act.SUBSCRIBE, node, client=self.client_ref(receiver, scope),
                       channels=tuple(v.sym for v in site.channels),
                       target=module.text(args[0]) if args else "",
-                      missing=tuple(self.view.missing_deps(args[0], found[0])) if judged else (),
-                      inputs=tuple(self.view.inputs(args[0], found[0])) if judged else ())
+                      missing=tuple(self.view.missing_deps(args[0], effect)) if effect else (),
+                      inputs=tuple(self.view.inputs(args[0], effect)) if effect else ())
             return
         origins = module._origins(receiver, scope)
         lookup = self._lookup(receiver, scope) if origins is None else None
@@ -433,14 +433,13 @@ def _trace(module: JsModule, node: Node | None, scope: JsScope, depth: int) -> C
                     return got
             return None
         other, exported = module.imported(name)
-        if other is None:
+        if not isinstance(other, JsModule):
             return None
-        target = other.top.assigns.get(exported) if exported not in ("*", "default") else None
-        if exported == "default":
-            target = _default_export(other)
-        for value in target or ():
+        values = _default_export(other) if exported == "default" else \
+            other.top.assigns.get(exported, []) if exported != "*" else []
+        for value in values:
             if not isinstance(value, Items):
-                got = _trace(other, value, other.top, depth + 1)  # type: ignore[arg-type]
+                got = _trace(other, value, other.top, depth + 1)
                 if got is not None:
                     return got
         return None
@@ -450,10 +449,9 @@ def _trace(module: JsModule, node: Node | None, scope: JsScope, depth: int) -> C
         if short == "useContext":
             return ClientRef(ClientKind.CONTEXT) if _pusherish(module.text(node)) else None
         target = module.function_for(node.child_by_field_name("function"), scope)
-        if target is not None:
-            other, callee = target
-            for expr in callee.returns:
-                got = _trace(other, expr, callee, depth + 1)  # type: ignore[arg-type]
+        if target is not None and isinstance(target[0], JsModule):
+            for expr in target[1].returns:
+                got = _trace(target[0], expr, target[1], depth + 1)
                 if got is not None:
                     return got
         if _HOOK.match(short) and _pusherish(name):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hotelmate_rt.contracts import ChannelKind
 
@@ -74,10 +74,9 @@ def _labels(owners: Iterable[Owner]) -> str:
         (labels[0] if labels else "")
 
 
-def _place(origin: str) -> tuple[str, int, int]:
-    """Split a `file:line:col` origin (without the `@call` suffix)."""
-    file, line, column = origin.split("@", 1)[0].rsplit(":", 2)
-    return file, int(line), int(column)
+def _app(file: str) -> str:
+    """Name the app a file belongs to: its path up to `src/` (a monorepo has several)."""
+    return file[:file.index("src/") + 3] if "src/" in file else ""
 
 
 class _Tree:
@@ -89,10 +88,20 @@ class _Tree:
         self.owners: dict[str, list[Owner]] = {m.file: sorted(m.owners, key=lambda o: o.line)
                                                for m in modules}
         self.effects: dict[str, EffectFact] = {e.key: e for m in modules for e in m.effects}
+        everything = [f for m in modules for f in m.facts]
+        singles: dict[str, set[ClientRef]] = defaultdict(set)
+        for fact in everything:
+            if fact.act is Act.CLIENT and fact.client is not None and \
+                    fact.client.kind is ClientKind.MODULE:
+                singles[_app(fact.file)].add(fact.client)
+        for fact in everything:
+            if fact.act is Act.CLIENT and fact.client is not None and fact.owner.provider and \
+                    not singles.get(_app(fact.file)):
+                singles["provider:" + _app(fact.file)].add(fact.client)
+        self.single = {app: refs.pop() for app, refs in singles.items() if len(refs) == 1}
         self.facts: dict[Act, list[Fact]] = defaultdict(list)
-        for module in modules:
-            for fact in module.facts:
-                self.facts[fact.act].append(fact)
+        for fact in everything:
+            self.facts[fact.act].append(replace(fact, client=self._resolve(fact.client, fact.file)))
         self.subscribed = {f.key: f for f in self.facts[Act.SUBSCRIBE]}
         self.subs = [s for s in sites if s.kind is SiteKind.SUBSCRIBE and s.origin and
                      s.file in self.files]
@@ -101,14 +110,17 @@ class _Tree:
             if site.kind is SiteKind.BIND and site.file in self.files:
                 for origin in site.receivers:
                     self.binds_on[origin].append(site)
-        module_clients = {f.client for f in self.facts[Act.CLIENT]
-                          if f.client is not None and f.client.kind is ClientKind.MODULE}
-        if not module_clients:
-            module_clients = {f.client for f in self.facts[Act.CLIENT]
-                              if f.client is not None and f.owner.provider}
-        self.single = module_clients.pop() if len(module_clients) == 1 else None
         self.roots = tuple(sorted({f[:f.index("src/") + 3] for f in self.files
                                    if f.startswith("src/") or "/src/" in f})) or ("src",)
+
+    def _resolve(self, ref: ClientRef | None, file: str) -> ClientRef | None:
+        """See a client the scan could not trace (a prop, a context, a global) as its app's one
+        module-level client (else its provider's), or as the app's unknown client."""
+        if ref is None or ref.kind not in _AMBIENT:
+            return ref
+        app = _app(file)
+        single = self.single.get(app) or self.single.get("provider:" + app)
+        return single or ClientRef(ref.kind, f"{app}*")
 
     # -- clients ----------------------------------------------------------------------------
     def importers(self, file: str) -> int:
@@ -116,20 +128,10 @@ class _Tree:
         return sum(1 for m in self.modules if any(
             resolve_import(spec, m.file, self.files, self.roots) == file for _, spec in m.imports))
 
-    def resolve(self, ref: ClientRef | None) -> ClientRef | None:
-        """See an untraced client as the tree's one module-level client, when there is one."""
-        if ref is not None and ref.kind in _AMBIENT and self.single is not None:
-            return self.single
-        return ref
-
-    def same_client(self, a: ClientRef | None, b: ClientRef | None) -> bool:
-        """Tell whether two references are (as far as the scan can tell) the same client."""
-        a, b = self.resolve(a), self.resolve(b)
-        if a is None or b is None:
-            return False
-        if a.kind in _AMBIENT and b.kind in _AMBIENT:
-            return True
-        return bool(a.where) and a.where == b.where
+    @staticmethod
+    def same_client(a: ClientRef | None, b: ClientRef | None) -> bool:
+        """Tell whether two (resolved) references are, as far as the scan can tell, one client."""
+        return a is not None and b is not None and bool(a.where) and a.where == b.where
 
     def client_of_origins(self, origins: Iterable[str]) -> ClientRef | None:
         """Return the client of the first traced subscribe among some origins."""
@@ -233,8 +235,7 @@ def _clients(tree: _Tree) -> Iterator[Issue]:
     for fact in tree.facts[Act.CLIENT]:
         assert fact.client is not None
         if fact.client.kind is ClientKind.MODULE:
-            file = fact.file
-            by_app[file[:file.index("src/") + 3] if "src/" in file else ""].append(fact)
+            by_app[_app(fact.file)].append(fact)
             continue
         owner = fact.owner
         if not owner.react or owner.provider:
@@ -529,7 +530,7 @@ def _stop(losers: str) -> str:
 def _teardowns(tree: _Tree) -> Iterator[Issue]:
     """`disconnect()` / `unbind_all()` in a cleanup on a client or channel others share."""
     for fact in tree.facts[Act.DISCONNECT]:
-        client = tree.resolve(fact.client)
+        client = fact.client
         if not fact.cleanup or "conditional" in fact.flags or not fact.owner.react or \
                 client is None or not client.kind.shared:
             continue
@@ -558,7 +559,7 @@ def _teardowns(tree: _Tree) -> Iterator[Issue]:
             continue
         me = tree.expand(fact.owner)
         if "client" in fact.flags:
-            client = tree.resolve(fact.client)
+            client = fact.client
             if client is None or not client.kind.shared:
                 continue
             others_binds = [f for f in tree.facts[Act.BIND] if "client" in f.flags and

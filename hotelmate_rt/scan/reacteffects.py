@@ -338,9 +338,8 @@ class ReactView:
         if any(path == d or path.startswith(d + ".") or d.startswith(path + ".")
                for d in effect.deps):
             return
-        if kind in ("param", "state"):
-            out.append(path)
-        elif kind == "value" and value is not None and self._reactive(value, effect, depth):
+        if kind in ("param", "state") or (
+                kind == "value" and value is not None and self._reactive(value, effect, depth)):
             out.append(path)
 
     def _reactive(self, value: Node, effect: Effect, depth: int) -> bool:
