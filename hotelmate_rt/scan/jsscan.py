@@ -49,6 +49,10 @@ class JsModule(JsResolver):
         text = self.text(node)
         if _PUSHER.search(text):
             return True
+        if node.type == "call_expression":
+            target = self.function_for(node.child_by_field_name("function"), scope)
+            return target is not None and isinstance(target[0], JsModule) and any(
+                target[0].is_pusher(value, target[1], depth + 1) for value in target[1].returns)
         if node.type != "identifier":
             return False
         found = self.lookup(text, scope)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .jsresolve import FUNCTIONS, Items, JsScope
 from .jsscan import JsModule
-from .reacteffects import _HOOK, Effect, Owner, ReactView
+from .reacteffects import _HOOK, Effect, Kind, Owner, ReactView
 from .symbols import Sym, literal
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ Node = Any
 _MAX_DEPTH = 8
 _METHODS = frozenset({"subscribe", "unsubscribe", "bind", "unbind", "unbind_all", "bind_global",
                       "unbind_global", "disconnect", "connect", "addEventListener"})
+_METHOD_BYTES = frozenset(m.encode() for m in _METHODS)
 _CATCH_UP_STATES = frozenset({"connected", "state_change"})
 _ERROR_STATES = frozenset({"error", "failed", "unavailable", "state_change"})
 # Calls that only tell (log, toast, show a status) and so do not bring missed events back.
@@ -38,6 +39,31 @@ _REACT_HOOKS = frozenset({"useState", "useEffect", "useLayoutEffect", "useMemo",
                           "useRef", "useContext", "useReducer", "useId", "useTransition",
                           "useDeferredValue", "useImperativeHandle", "useSyncExternalStore",
                           "useInsertionEffect", "useDebugValue"})
+
+
+_HOOK_NAME = re.compile(rb"use[A-Z][A-Za-z0-9_]*")
+_TEARDOWN = frozenset({"unsubscribe", "unbind_all", "disconnect"})
+
+
+def hook_names(data: bytes) -> set[str]:
+    """Name the custom hooks a file's bytes mention (cheap: no parse), React's own left out."""
+    return {n.decode() for n in set(_HOOK_NAME.findall(data))} - _REACT_HOOKS
+
+
+def teardown_hooks(modules: Iterable[ModuleFacts]) -> set[str]:
+    """Name the hooks whose effect cleanups tear a channel or client down, and the hooks that
+    call them (their callers matter: two components calling one may break each other)."""
+    facts = [f for m in modules for f in m.facts]
+    names = {f.owner.name for f in facts if f.cleanup and f.owner.kind is Kind.HOOK and
+             (f.act.value in _TEARDOWN or (f.act is Act.UNBIND and f.handler is None))}
+    calls = [(f.target, f.owner.name) for f in facts
+             if f.act is Act.HOOK_CALL and f.owner.kind is Kind.HOOK]
+    for _ in range(4):
+        more = {caller for callee, caller in calls if callee in names} - names
+        if not more:
+            break
+        names |= more
+    return names
 
 
 class Act(enum.StrEnum):
@@ -155,22 +181,27 @@ class _Reader:
             ctor = node.child_by_field_name("constructor")
             if ctor is not None and module.text(ctor).endswith("Pusher"):
                 self._client(node)
+        src = module.src
         for node, scope in module.calls:
-            func = module.unwrap(node.child_by_field_name("function"))
+            func = node.child_by_field_name("function")
             if func is None:
                 continue
-            if func.type == "identifier":
-                name = module.text(func)
-                if _HOOK.match(name) and name not in _REACT_HOOKS:
-                    self._add(Act.HOOK_CALL, node, target=name,
-                              source=module.imports.get(name, ("", ""))[0])
+            kind = func.type
+            if kind == "identifier":
+                if src.startswith(b"use", func.start_byte):
+                    name = module.text(func)
+                    if _HOOK.match(name) and name not in _REACT_HOOKS:
+                        self._add(Act.HOOK_CALL, node, target=name,
+                                  source=module.imports.get(name, ("", ""))[0])
                 continue
-            if func.type != "member_expression":
-                continue
+            if kind != "member_expression":
+                func = module.unwrap(func)
+                if func is None or func.type != "member_expression":
+                    continue
             prop = func.child_by_field_name("property")
-            method = module.text(prop) if prop is not None else ""
-            if method in _METHODS:
-                self._call(node, scope, method, module.unwrap(func.child_by_field_name("object")))
+            if prop is not None and src[prop.start_byte:prop.end_byte] in _METHOD_BYTES:
+                self._call(node, scope, module.text(prop),
+                           module.unwrap(func.child_by_field_name("object")))
         effects = tuple(EffectFact(e.key, e.owner, *module.where(e.call), e.deps, e.deps_known,
                                    e.opaque, bool(e.cleanups))
                         for e in self.view.effects.values())
@@ -265,11 +296,11 @@ class _Reader:
                 return
             found = self.view.effect_of(node)
             effect = found[0] if found is not None and not found[1] and args else None
+            inputs, missing = self.view.dependencies(args[0], effect) if effect else ([], [])
             self._add(Act.SUBSCRIBE, node, client=self.client_ref(receiver, scope),
                       channels=tuple(v.sym for v in site.channels),
-                      target=module.text(args[0]) if args else "",
-                      missing=tuple(self.view.missing_deps(args[0], effect)) if effect else (),
-                      inputs=tuple(self.view.inputs(args[0], effect)) if effect else ())
+                      target=module.text(args[0]) if args else "", missing=tuple(missing),
+                      inputs=tuple(inputs))
             return
         origins = module._origins(receiver, scope)
         lookup = self._lookup(receiver, scope) if origins is None else None
@@ -327,10 +358,15 @@ class _Reader:
                       handler=module.text(handler) if handler is not None else None, **fields)
 
     def _literal(self, node: Node | None, scope: JsScope) -> str | None:
-        """Resolve an event argument to its one fixed name, if it has one."""
+        """Resolve an event argument to its one fixed name, if it has one (the site's own event
+        when the JS pass already resolved the call)."""
         if node is None:
             return None
-        names = {literal(v.sym) for v in self.module.values(node, scope)}
+        call = node.parent.parent if node.parent is not None else None
+        site = self.sites.get(self.module.where(call)) if call is not None else None
+        values = site.events if site is not None and site.events else \
+            self.module.values(node, scope)
+        names = {literal(v.sym) for v in values}
         return names.pop() if len(names) == 1 else None
 
     @staticmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .jsresolve import FUNCTIONS, Items
@@ -60,15 +60,14 @@ class Owner:
     line: int
     end_line: int
     provider: bool = False
+    label: str = field(default="", compare=False)
+    """How messages name it: `GuestChat`, `useChannel()`, `src/x.js (module level)`."""
 
-    @property
-    def label(self) -> str:
-        """Name the owner in messages: `GuestChat`, `useChannel()`, `the module`."""
-        if self.kind is Kind.HOOK:
-            return f"{self.name}()"
-        if self.kind is Kind.MODULE:
-            return f"{self.file} (module level)"
-        return self.name
+    def __post_init__(self) -> None:
+        """Compute the label once (messages ask for it many times)."""
+        label = f"{self.name}()" if self.kind is Kind.HOOK else \
+            f"{self.file} (module level)" if self.kind is Kind.MODULE else self.name
+        object.__setattr__(self, "label", label)
 
     @property
     def react(self) -> bool:
@@ -111,8 +110,12 @@ class ReactView:
         self.cleanup_of: dict[tuple[int, int], Effect] = {}
         self._owners: dict[int, Owner] = {}
         self._declared: dict[int, dict[str, tuple[str, Node | None]]] = {}
+        self._found: dict[tuple[str, int], tuple[Node, tuple[str, Node | None]] | None] = {}
+        src = module.src
         for node, scope in module.calls:
-            if _callee(module, node) in EFFECTS:
+            func = node.child_by_field_name("function")
+            if func is not None and src.endswith(b"Effect", 0, func.end_byte) and \
+                    _callee(module, node) in EFFECTS:
                 self._effect(node, scope)
 
     # -- owners -----------------------------------------------------------------------------
@@ -132,9 +135,12 @@ class ReactView:
         return Owner("<module>", Kind.MODULE, self.module.rel, 1, 1)
 
     def owners(self) -> list[Owner]:
-        """Return every component, hook and class method of the module."""
+        """Return every component, hook and class method of the module (functions declared at
+        module level: the ones nested in them belong to them)."""
+        top = self.module.top
         return [o for o in (self._owner(s.node) for s in self.module.scope_of.values()
-                            if s.node is not None) if o.react or o.kind is Kind.CLASS]
+                            if s.node is not None and s.parent is top)
+                if o.react or o.kind is Kind.CLASS]
 
     def _owner(self, func: Node) -> Owner:
         """Name and classify one function node (cached)."""
@@ -289,21 +295,17 @@ class ReactView:
         return False
 
     # -- dependencies -----------------------------------------------------------------------
-    def missing_deps(self, expr: Node, effect: Effect) -> list[str]:
-        """Name the props/state an expression in an effect uses that its dependencies leave out."""
-        if effect.deps is None or not effect.deps_known:
-            return []
-        out: list[str] = []
+    def dependencies(self, expr: Node, effect: Effect) -> tuple[list[str], list[str]]:
+        """Return (inputs, missing) of an expression in an effect: every component-scope value it
+        is built from, and the props/state among them that the dependencies leave out."""
+        inputs: list[str] = []
+        missing: list[str] = []
+        judged = effect.deps is not None and effect.deps_known
         for path, at in self._references(expr):
-            self._judge(path, at, effect, out, 0)
-        return list(dict.fromkeys(out))
-
-    def inputs(self, expr: Node, effect: Effect) -> list[str]:
-        """Name every component-scope value an expression in an effect is built from."""
-        out: list[str] = []
-        for path, at in self._references(expr):
-            self._collect(path, at, effect, out, 0)
-        return list(dict.fromkeys(out))
+            self._collect(path, at, effect, inputs, 0)
+            if judged:
+                self._judge(path, at, effect, missing, 0)
+        return list(dict.fromkeys(inputs)), list(dict.fromkeys(missing))
 
     def _collect(self, path: str, at: Node, effect: Effect, out: list[str], depth: int) -> None:
         """Add `path` and what it is derived from (through effect-local and component names)."""
@@ -409,13 +411,23 @@ class ReactView:
     def _declaration(self, name: str, at: Node) -> tuple[Node, tuple[str, Node | None]] | None:
         """Find the function that declares `name` as seen from `at`, and how (param/state/value)."""
         current = at.parent
+        while current is not None and current.type not in FUNCTIONS:
+            current = current.parent
+        if current is None:
+            return None
+        cache = (name, current.start_byte)
+        if cache in self._found:
+            return self._found[cache]
+        found: tuple[Node, tuple[str, Node | None]] | None = None
         while current is not None:
             if current.type in FUNCTIONS:
                 declared = self._declared_in(current)
                 if name in declared:
-                    return current, declared[name]
+                    found = current, declared[name]
+                    break
             current = current.parent
-        return None
+        self._found[cache] = found
+        return found
 
     def _declared_in(self, func: Node) -> dict[str, tuple[str, Node | None]]:
         """Map each name a function declares (params, consts, state) to its kind and value."""
