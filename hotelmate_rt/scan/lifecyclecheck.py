@@ -245,7 +245,8 @@ def _covered(bind: Fact, teardown: list[Fact], tree: Tree) -> bool:
             return True
         if fact.act is Act.UNBIND and on_channel and \
                 (fact.event_text == bind.event_text or (fact.event and fact.event == bind.event)) \
-                and (fact.handler is None or fact.handler == bind.handler):
+                and (fact.handler is None or (fact.handler == bind.handler and
+                                              "inline" not in bind.flags)):
             return True
     return False
 

@@ -28,6 +28,7 @@ _STATE_HOOKS = frozenset({"useState", "useReducer"})
 _STABLE_HOOKS = frozenset({"useRef", "useDispatch", "useQueryClient", "useNavigate"})
 _HOOK = re.compile(r"use[A-Z0-9]")
 _SETTER = re.compile(r"set[A-Z]")
+_ITERATIONS = frozenset({"forEach", "map", "filter", "some", "every", "flatMap"})
 # Calls a cleanup may make that the lifecycle rules either read themselves (Pusher's) or know to
 # be unrelated to handlers (timers, iteration, collections); any other call may unbind for it.
 _SEEN_CALLS = frozenset({
@@ -237,7 +238,10 @@ class ReactView:
             self.cleanup_of.setdefault((cleanup.start_byte, cleanup.end_byte), effect)
 
     def _calls_unknown(self, cleanup: Node) -> bool:
-        """Tell whether a cleanup calls something the scan cannot see into (it may unbind there)."""
+        """Tell whether a cleanup calls something the scan cannot see into (it may unbind there).
+
+        Function literals inside it only run when an iteration calls them (`forEach`...); a
+        handler written inline in an `unbind` call never runs at cleanup."""
         stack = [cleanup.child_by_field_name("body")]
         while stack:
             node = stack.pop()
@@ -248,8 +252,23 @@ class ReactView:
                 head, tail = name.split(".", 1)[0], name.rsplit(".", 1)[-1]
                 if not (tail in _SEEN_CALLS or head == "console" or _SETTER.match(tail)):
                     return True
+                if tail in _ITERATIONS:
+                    stack.extend(self.module.arguments(node))
+                    stack.append(node.child_by_field_name("function"))
+                    continue
+            if node.type in FUNCTIONS and node is not cleanup:
+                if self._iterated(node):
+                    stack.append(node.child_by_field_name("body"))
+                continue
             stack.extend(node.named_children)
         return False
+
+    def _iterated(self, func: Node) -> bool:
+        """Tell whether a function literal is the callback of an iteration (`xs.forEach(f)`)."""
+        args = func.parent
+        call = args.parent if args is not None else None
+        return call is not None and call.type == "call_expression" and \
+            _callee(self.module, call).rsplit(".", 1)[-1] in _ITERATIONS
 
     def _function(self, node: Node | None, scope: Any) -> Node | None:
         """Return the function node an expression is (inline, or a name bound to one)."""
