@@ -118,6 +118,7 @@ class EffectFact:
     deps_known: bool
     opaque: bool
     has_cleanup: bool
+    stable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +204,7 @@ class _Reader:
                 self._call(node, scope, module.text(prop),
                            module.unwrap(func.child_by_field_name("object")))
         effects = tuple(EffectFact(e.key, e.owner, *module.where(e.call), e.deps, e.deps_known,
-                                   e.opaque, bool(e.cleanups))
+                                   e.opaque, bool(e.cleanups), self.view.stable(e))
                         for e in self.view.effects.values())
         imports = tuple(sorted({(name, spec) for name, (spec, _) in module.imports.items()}))
         return ModuleFacts(module.rel, tuple(self.view.owners()), effects, tuple(self.facts),

@@ -22,6 +22,7 @@ from .lifecycletree import (
     TESTS,
     Tree,
     app_of,
+    is_page,
     key_of,
     labels,
     names,
@@ -260,7 +261,7 @@ def _rerun(bind: Fact, effect: EffectFact, teardown: list[Fact], tree: Tree) -> 
                 "dependency array and its cleanup does not unbind it, " + tail)
     feeding = _channel_inputs(bind, effect, tree) if effect.deps_known else None
     if feeding is not None:
-        others = [d for d in effect.deps if not any(
+        others = [d for d in effect.deps if d not in effect.stable and not any(
             d == f or d.startswith(f + ".") or f.startswith(d + ".") for f in feeding)]
         if others:
             return (f"every time {names(others, conj='or')} changes, {{owner}} binds another "
@@ -318,6 +319,9 @@ def _conflict(tree: Tree, fact: Fact, subscribes: list[Fact],
         sharing, looking, everyone = tree.sharing(key, client)
         here = frozenset().union(*(tree.users(s) for s in mine if key in tree.keys[id(s)])) or \
             tree.expand(me)
+        if all(is_page(o) for o in here):
+            everyone = frozenset(o for o in everyone if o in here or not is_page(o))
+            sharing = [s for s in sharing if not all(is_page(o) for o in tree.users(s) - here)]
         if len(everyone) + len(here - everyone) < 2:
             continue
         clashing.append(key)

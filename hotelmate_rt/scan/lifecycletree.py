@@ -58,6 +58,17 @@ def plural(who: str) -> bool:
     return " and " in who or who == "the others"
 
 
+_PAGE = re.compile(r"(?:^|/)(?:pages|routes)/(?!_app\.|_document\.|_layout\.)|"
+                   r"(?:^|/)app/(?:.*/)?page\.[cm]?[jt]sx?$")
+
+
+def is_page(owner: Owner) -> bool:
+    """Tell whether an owner is a route of a file-based router (`pages/`, `routes/`, Next's
+    `app/**/page.tsx`): two routes are never mounted together, so one's cleanup cannot break
+    the other (the next page's effects run after the previous page's cleanups)."""
+    return _PAGE.search(owner.file) is not None
+
+
 def app_of(file: str) -> str:
     """Name the app a file belongs to: its path up to `src/` (a monorepo has several)."""
     return file[:file.index("src/") + 3] if "src/" in file else ""

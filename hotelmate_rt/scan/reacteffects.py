@@ -28,6 +28,8 @@ _STATE_HOOKS = frozenset({"useState", "useReducer"})
 _STABLE_HOOKS = frozenset({"useRef", "useDispatch", "useQueryClient", "useNavigate"})
 _HOOK = re.compile(r"use[A-Z0-9]")
 _SETTER = re.compile(r"set[A-Z]")
+# Components that own app-wide things: mounted once, so a client made there is the app's client.
+_APP_LEVEL = re.compile(r"^(?:App|Root|Main)$|Provider$|Layout$")
 _ITERATIONS = frozenset({"forEach", "map", "filter", "some", "every", "flatMap"})
 # Calls a cleanup may make that the lifecycle rules either read themselves (Pusher's) or know to
 # be unrelated to handlers (timers, iteration, collections); any other call may unbind for it.
@@ -155,7 +157,8 @@ class ReactView:
             elif name[0].isupper() and func.type != "method_definition":
                 kind = Kind.COMPONENT
         provider = kind is Kind.COMPONENT and (
-            name.endswith("Provider") or b".Provider" in self.module.src[func.start_byte:func.end_byte])
+            _APP_LEVEL.search(name) is not None or
+            b".Provider" in self.module.src[func.start_byte:func.end_byte])
         owner = Owner(name or "<anonymous>", kind, self.module.rel, func.start_point[0] + 1,
                       func.end_point[0] + 1, provider)
         self._owners[func.start_byte] = owner
@@ -314,6 +317,36 @@ class ReactView:
         return False
 
     # -- dependencies -----------------------------------------------------------------------
+    def stable(self, effect: Effect) -> tuple[str, ...]:
+        """Name the dependencies that never change between renders: module-level names, state
+        setters, refs, `dispatch`, and memoised values with empty dependencies."""
+        out: list[str] = []
+        for dep in effect.deps or ():
+            if not dep.replace(".", "").replace("_", "").replace("$", "").isalnum():
+                continue
+            found = self._declaration(dep.split(".", 1)[0], effect.call)
+            if found is None:
+                out.append(dep)
+                continue
+            kind, value = found[1]
+            value = self.module.unwrap(value)
+            if kind == "stable" or (kind == "value" and value is not None and (
+                    value.type in FUNCTIONS or self._stable_call(value))):
+                out.append(dep)
+        return tuple(out)
+
+    def _stable_call(self, value: Node) -> bool:
+        """Tell whether a value is a stable hook's result (`useRef`, `useCallback(f, [])`)."""
+        if value.type != "call_expression":
+            return False
+        name = _callee(self.module, value)
+        if name in _STABLE_HOOKS:
+            return True
+        args = self.module.arguments(value)
+        last = self.module.unwrap(args[-1]) if len(args) > 1 else None
+        return name in ("useCallback", "useMemo") and last is not None and \
+            last.type == "array" and not last.named_children
+
     def dependencies(self, expr: Node, effect: Effect) -> tuple[list[str], list[str]]:
         """Return (inputs, missing) of an expression in an effect: every component-scope value it
         is built from, and the props/state among them that the dependencies leave out."""
@@ -486,10 +519,13 @@ class ReactView:
         state = value is not None and value.type == "call_expression" and \
             _callee(self.module, value) in _STATE_HOOKS
         if name.type == "array_pattern" and state:
-            items = [c for c in name.named_children if c.type != "comment"]
-            for index, item in enumerate(items):
-                for ident in self._bound(item):
-                    out[ident] = ("state", None) if index == 0 else ("stable", None)
+            index = 0
+            for item in name.children:
+                if item.type == ",":
+                    index += 1
+                elif item.is_named and item.type != "comment":
+                    for ident in self._bound(item):
+                        out[ident] = ("state", None) if index == 0 else ("stable", None)
             return
         for ident in self._bound(name):
             out[ident] = ("value", value)

@@ -246,6 +246,9 @@ def test_sarif_junit_github_and_json_carry_the_related_locations(contract: Contr
     # the handler is a dependency, the channel is not: a new handler per change
     ("useEffect(() => { const c = pusher.subscribe('hotel-a'); c.bind('offer-created', onOffer); "
      "}, [onOffer]);", ["lifecycle-handler-leak"]),
+    # state setters and module-level functions never change: not a reason to re-run
+    ("useEffect(() => { const c = pusher.subscribe(`hotel-${slug}`); c.bind('offer-created', "
+     "onOffer); }, [slug, setOffers, reload]);", []),
     # the cleanup unbinds one handler by reference but forgets the other
     ("useEffect(() => { const c = pusher.subscribe(`hotel-${slug}`); c.bind('offer-created', a); "
      "c.bind('offer-deleted', b); return () => c.unbind('offer-created', a); }, [slug]);",
@@ -281,7 +284,7 @@ def test_effect_shapes(contract: Contract, tmp_path: Path, source: str, rules: l
         pusher.connection.bind('connected', () => reload());
     """, "src/Offers.jsx": "import { useEffect, useRef, useState } from 'react';\n"
                            "import { pusher } from './pusher';\n"
-                           "export function Offers(props) {\n  const { slug } = props;\n  "
+                           "export function Offers(props) {\n  const { slug, onOffer } = props;\n  const [, setOffers] = useState([]);\n  "
                            + textwrap.dedent(source) + "\n  return null;\n}\n"})
     result = scan([tmp_path], contract, site_rules_only(), root=tmp_path)
     assert [f.rule for f in result.findings] == rules
@@ -304,3 +307,37 @@ def test_holdouts_meet_their_figures(tree: str, precision: float, recall: float)
     figures = module.measure(SCAN_FIXTURES / tree)
     assert figures["precision"] >= precision, figures["false_positives"]
     assert figures["recall"] >= recall, figures["missed"]
+
+
+def test_two_routes_never_break_each_other(contract: Contract, tmp_path: Path) -> None:
+    """Two pages of a file-based router are never mounted together: their cleanups are fine;
+    the same cleanup in a page breaks a header component that stays mounted."""
+    page = """
+        import {{ useEffect }} from 'react';
+        import {{ pusher }} from '../pusher';
+        export default function {name}({{ slug }}) {{
+          useEffect(() => {{
+            const channel = pusher.subscribe(`hotel-${{slug}}`);
+            channel.bind('{event}', show);
+            return () => pusher.unsubscribe(`hotel-${{slug}}`);
+          }}, [slug]);
+          return null;
+        }}
+    """
+    client = """
+        import Pusher from 'pusher-js';
+        export const pusher = new Pusher('key', { cluster: 'eu' });
+        pusher.connection.bind('connected', () => reload());
+    """
+    write_tree(tmp_path, {"src/pusher.js": client,
+                          "src/pages/offers.jsx": page.format(name="Offers", event="offer-created"),
+                          "src/pages/staff/offers.jsx": page.format(name="StaffOffers",
+                                                                    event="offer-deleted")})
+    assert scan([tmp_path], contract, site_rules_only(), root=tmp_path).findings == []
+    write_tree(tmp_path, {"src/components/Header.jsx": page.format(name="Header",
+                                                                   event="offer-updated")})
+    result = scan([tmp_path], contract, site_rules_only(), root=tmp_path)
+    assert sorted((f.rule, f.file) for f in result.findings) == [
+        ("lifecycle-shared-unsubscribe", "src/components/Header.jsx"),
+        ("lifecycle-shared-unsubscribe", "src/pages/offers.jsx"),
+        ("lifecycle-shared-unsubscribe", "src/pages/staff/offers.jsx")]
