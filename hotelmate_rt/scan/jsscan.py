@@ -54,8 +54,8 @@ class JsModule(JsResolver):
             return target is not None and isinstance(target[0], JsModule) and any(
                 target[0].is_pusher(value, target[1], depth + 1) for value in target[1].returns)
         if node.type == "member_expression":
-            found = self.member_value(node, scope)
-            return found is not None and found[0].is_pusher(found[1], found[0].top, depth + 1)
+            member = self.member_value(node, scope)
+            return member is not None and member[0].is_pusher(member[1], member[0].top, depth + 1)
         if node.type != "identifier":
             return False
         found = self.lookup(text, scope)
@@ -89,7 +89,7 @@ class JsModule(JsResolver):
                                  module.text(c) == key for c in literal.named_children):
             values = [v for v in module.top.assigns.get(key, ()) if not isinstance(v, Items)]
             value = values[0] if len(values) == 1 else None
-        return (module, value) if value is not None else None
+        return (module, value) if value is not None and isinstance(module, JsModule) else None
 
     def is_pusher_name(self, name: str, depth: int) -> bool:
         """Tell whether a module-level name of this module is a Pusher client."""

@@ -517,9 +517,9 @@ def _trace(module: JsModule, node: Node | None, scope: JsScope, depth: int) -> C
             got = _trace(module, value, scope, depth + 1)
             if got is not None:
                 return got
-        found = module.member_value(node, scope)
-        if found is not None:
-            return _trace(found[0], found[1], found[0].top, depth + 1)
+        member = module.member_value(node, scope)
+        if member is not None:
+            return _trace(member[0], member[1], member[0].top, depth + 1)
         if text.startswith(("window.", "globalThis.")) and _pusherish(text):
             return ClientRef(ClientKind.MODULE)
     return None

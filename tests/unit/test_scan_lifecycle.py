@@ -284,7 +284,9 @@ def test_effect_shapes(contract: Contract, tmp_path: Path, source: str, rules: l
         pusher.connection.bind('connected', () => reload());
     """, "src/Offers.jsx": "import { useEffect, useRef, useState } from 'react';\n"
                            "import { pusher } from './pusher';\n"
-                           "export function Offers(props) {\n  const { slug, onOffer } = props;\n  const [, setOffers] = useState([]);\n  "
+                           "export function Offers(props) {\n"
+                           "  const { slug, onOffer } = props;\n"
+                           "  const [, setOffers] = useState([]);\n  "
                            + textwrap.dedent(source) + "\n  return null;\n}\n"})
     result = scan([tmp_path], contract, site_rules_only(), root=tmp_path)
     assert [f.rule for f in result.findings] == rules
