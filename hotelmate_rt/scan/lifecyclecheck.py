@@ -52,7 +52,9 @@ class Issue:
 
 def lifecycle_issues(sites: Iterable[Site], modules: Iterable[ModuleFacts]) -> list[Issue]:
     """Judge every lifecycle rule on the tree; one issue per rule and place."""
-    tree = Tree(list(sites), [m for m in modules if not TESTS.search(m.file)])
+    ordered = sorted(sites, key=lambda s: (s.file, s.line, s.column, s.origin or "", s.via))
+    tree = Tree(ordered, sorted((m for m in modules if not TESTS.search(m.file)),
+                                key=lambda m: m.file))
     found: dict[tuple[str, str, int, int], Issue] = {}
     for judge in (_clients, _catch_up, _error_handlers, _stale, _leaks, _unsubscribes,
                   _teardowns, _unbinds, _lookups):
