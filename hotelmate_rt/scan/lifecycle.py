@@ -203,9 +203,10 @@ class _Reader:
             if prop is not None and src[prop.start_byte:prop.end_byte] in _METHOD_BYTES:
                 self._call(node, scope, module.text(prop),
                            module.unwrap(func.child_by_field_name("object")))
+        used = {f.effect for f in self.facts}
         effects = tuple(EffectFact(e.key, e.owner, *module.where(e.call), e.deps, e.deps_known,
                                    e.opaque, bool(e.cleanups), self.view.stable(e))
-                        for e in self.view.effects.values())
+                        for e in self.view.effects.values() if e.key in used)
         imports = tuple(sorted({(name, spec) for name, (spec, _) in module.imports.items()}))
         return ModuleFacts(module.rel, tuple(self.view.owners()), effects, tuple(self.facts),
                            imports)

@@ -12,6 +12,7 @@ unsubscribe function a registry hands back) is a cleanup the scan cannot see int
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -78,18 +79,37 @@ class Owner:
         return self.kind in (Kind.COMPONENT, Kind.HOOK)
 
 
-@dataclass(slots=True, eq=False)
 class Effect:
-    """One `useEffect(callback, deps)`: where, its owner, dependencies and cleanup functions."""
+    """One `useEffect(callback, deps)`: its dependencies and cleanup functions; where it is, its
+    owner and whether its cleanup calls code the scan cannot see are worked out on first use
+    (most effects of a module never meet a Pusher call)."""
 
-    call: Node
-    callback: Node
-    owner: Owner
-    deps: tuple[str, ...] | None
-    deps_known: bool
-    cleanups: tuple[Node, ...]
-    opaque: bool
-    key: str
+    def __init__(self, view: ReactView, call: Node, callback: Node, deps: tuple[str, ...] | None,
+                 deps_known: bool, cleanups: tuple[Node, ...], returns_call: bool) -> None:
+        self.view = view
+        self.call = call
+        self.callback = callback
+        self.deps = deps
+        self.deps_known = deps_known
+        self.cleanups = cleanups
+        self.returns_call = returns_call
+
+    @functools.cached_property
+    def owner(self) -> Owner:
+        """The component or hook the effect is written in."""
+        return self.view.owner_of(self.call)
+
+    @functools.cached_property
+    def key(self) -> str:
+        """`file:line:col` of the effect call."""
+        line, column = self.view.module.where(self.call)
+        return f"{self.view.module.rel}:{line}:{column}"
+
+    @functools.cached_property
+    def opaque(self) -> bool:
+        """Whether the cleanup is a function the scan cannot see into (a registry's unsubscribe,
+        a call it cannot follow): what such a cleanup undoes is not judged."""
+        return self.returns_call or any(self.view._calls_unknown(c) for c in self.cleanups)
 
 
 def _norm(text: str) -> str:
@@ -232,10 +252,7 @@ class ReactView:
                 cleanups.append(found)
             else:
                 opaque = True
-        opaque = opaque or any(self._calls_unknown(c) for c in cleanups)
-        line, column = module.where(call)
-        effect = Effect(call, callback, self.owner_of(call), deps, known, tuple(cleanups), opaque,
-                        f"{module.rel}:{line}:{column}")
+        effect = Effect(self, call, callback, deps, known, tuple(cleanups), opaque)
         self.effects[(callback.start_byte, callback.end_byte)] = effect
         for cleanup in cleanups:
             self.cleanup_of.setdefault((cleanup.start_byte, cleanup.end_byte), effect)
