@@ -326,15 +326,29 @@ def test_triage_finds_a_stranded_claim_of_the_default_dead_letter(
 
 
 def test_triage_without_the_apps_database_skips_its_checks_and_says_why(tmp_path: Path) -> None:
-    """`triage --database default` with no DJANGO_SETTINGS_MODULE: both checks skip with the fix."""
+    """`triage --database default` with no DJANGO_SETTINGS_MODULE: both checks skip with the fix;
+    the exit code is the other checks' (0 here), or 2 naming the cause when nothing else ran."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PUSHER_", "HOTELMATE_RT_", "DJANGO_"))}
-    done = subprocess.run([sys.executable, "-m", "hotelmate_rt.cli.app", "triage", "booking",
-                           "BK-2025-0002", "--database", "default", "--json", "--contract",
-                           str(ROOT / "channels.yaml")],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    dead = tmp_path / "dead.jsonl"
+    dead.write_text("")
+
+    def triage(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hotelmate_rt.cli.app", "triage", "booking",
+                               "BK-2025-0002", "--database", "default", "--json", "--contract",
+                               str(ROOT / "channels.yaml"), *extra],
+                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+
+    done = triage("--dead-letter", str(dead))  # one check that can run: the dead letter
     assert done.returncode == 0, done.stderr
-    checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+    report = json.loads(done.stdout)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["sent.dead-letter"]["status"] == "pass"
     for check_id in ("booking.history", "sent.outbox"):
         assert checks[check_id]["status"] == "skip"
         assert "DJANGO_SETTINGS_MODULE" in checks[check_id]["summary"]
+    alone = triage()  # nothing else to check: exit 2, the sentence names the database's cause
+    assert alone.returncode == 2, alone.stderr
+    could_not_run = json.loads(alone.stdout)["could_not_run"]
+    assert could_not_run.startswith("nothing could be checked for BK-2025-0002 (--database "
+                                    "default: set DJANGO_SETTINGS_MODULE")
