@@ -10,14 +10,15 @@ workspace laid out as the README assumes: a backend repo (git, `main` and a feat
 `channels.yaml`, Django code under `backend/`, `checkin.json`, a dead-letter file, `frontend/`
 linking to the frontend as in a monorepo, and a Django project: `manage.py`, `hotelmate/`
 settings with the outbox on, SQLite, served by `runserver` for soketi's webhooks) next to a
-frontend repo (`src/`, `.env`); a command reading `../backend` runs in the frontend repo. Each
-command starts from the workspace's contract (`contract infer --output channels.yaml` rewrites
-it for itself only). The commands after `export HOTELMATE_RT_PUSHER_NODES` run against a real
-two-node cluster (`soketi_cluster`: Redis and two soketi nodes), PUSHER_URL pointing at its first
-node as it would at the load balancer.
+frontend repo (`src/`, `.env`), built by `tests/readme_workspace.py`; a command reading
+`../backend` runs in the frontend repo. Each command starts from the workspace's contract
+(`contract infer --output channels.yaml` rewrites it for itself only). The commands after
+`export HOTELMATE_RT_PUSHER_NODES` run against a real two-node cluster (`soketi_cluster`: Redis
+and two soketi nodes), PUSHER_URL pointing at its first node as it would at the load balancer.
 
 A new README command needs nothing here when it exits 0 on its own; one that runs until Ctrl-C,
-waits for an event or exits 1 on purpose gets an entry in SPECS (else it fails or times out).
+waits for an event, needs outbox rows or exits 1 on purpose gets an entry in SPECS (else it
+fails or times out); a new `export` needs a value in the `world` fixture.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -44,17 +44,28 @@ import yaml
 from hotelmate_rt.auth import ChannelAuthorizer, Principal
 from hotelmate_rt.contracts import Contract
 from hotelmate_rt.contracts.examples import event_example
-from hotelmate_rt.emitters import DeadEvent, DeadLetterFile, Emitter, PusherTransport
+from hotelmate_rt.emitters import Emitter, PusherTransport
 from hotelmate_rt.testing.auth_server import AuthServer
 from hotelmate_rt.testing.cluster import SoketiCluster
 from hotelmate_rt.testing.soketi import SoketiError, SoketiServer, free_port
 from hotelmate_rt.testing.ws_subscriber import Subscriber
 from tests.conftest import TEST_APP_ID, TEST_KEY, TEST_SECRET
-from tests.helpers import CONTRACT_PATH, ROOT, SCAN_FIXTURES
+from tests.helpers import ROOT
+from tests.readme_workspace import (
+    BOOKING,
+    HOTEL,
+    ROOM,
+    backend_server,
+    dead_row,
+    django_project,
+    manage,
+    outbox_row,
+    workspace,
+    write_outbox,
+)
 
 README = ROOT / "README.md"
 MARKER = re.compile(r"#.*not run by the tests: ([^\n]+)")
-BOOKING, HOTEL, ROOM = "BK-2025-0002", "hotel-paradise", "101"
 ORIGIN = "http://localhost:3000"
 TOKENS = {"GUEST_TOKEN": "readme-guest-token-0002", "STAFF_TOKEN": "readme-staff-token-7"}
 CLUSTER_EXPORT = "HOTELMATE_RT_PUSHER_NODES"
@@ -311,171 +322,14 @@ def _guest_page(world: World) -> Iterator[Subscriber]:
             world.page = None
 
 
-# -- the backend's Django project: settings as the README shows, served for soketi's webhooks ---
-
-SETTINGS = '''"""The backend's settings, as far as the README's commands need them."""
-from pathlib import Path
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-SECRET_KEY = "readme-test-only"
-DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-ROOT_URLCONF = "hotelmate.urls"
-INSTALLED_APPS = ["hotelmate_rt.django"]
-MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
-                         "NAME": BASE_DIR / "db.sqlite3", "OPTIONS": {"timeout": 20}}}
-USE_TZ = True
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-HOTELMATE_RT = {"OUTBOX": True, "CONTRACT": "channels.yaml"}
-'''
-URLS = '''from django.urls import path
-
-import hotelmate_rt.django.webhooks
-
-urlpatterns = [path("pusher/webhooks/", hotelmate_rt.django.webhooks.pusher_webhook)]
-'''
-MANAGE = '''import os
-import sys
-
-if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotelmate.settings")
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(sys.argv)
-'''
-WRITE_ROWS = '''
-import json, sys, uuid
-from datetime import timedelta
-from django.utils import timezone
-from hotelmate_rt.django.models import OutboxEvent
-now = timezone.now()
-for row in json.loads(sys.stdin.read()):
-    days = row.pop("sent_days_ago", None)
-    OutboxEvent.objects.create(
-        delivery_id=uuid.uuid4().hex, created_at=now - timedelta(minutes=1),
-        next_attempt_at=now - timedelta(minutes=1),
-        sent_at=None if days is None else now - timedelta(days=days), **row)
-'''
-"""Run by `python manage.py shell`: write the rows given on stdin (the backend's own ORM)."""
-
-
-def _django_project(backend: Path) -> None:
-    """Give the backend repo its Django project (as the README's snippets set it up)."""
-    (backend / "manage.py").write_text(MANAGE)
-    (backend / "hotelmate").mkdir()
-    (backend / "hotelmate" / "__init__.py").write_text("")
-    (backend / "hotelmate" / "settings.py").write_text(SETTINGS)
-    (backend / "hotelmate" / "urls.py").write_text(URLS)
-
-
-def _manage(world_env: dict[str, str], backend: Path, *args: str, stdin: str = "") -> None:
-    """Run `python manage.py ARGS` in the backend (setup, not a README command)."""
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=backend, env=world_env,
-                          input=stdin, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def outbox_row(marker: str, status: str = "pending", booking: str = BOOKING,
-               **extra: Any) -> dict[str, Any]:
-    """An outbox row of booking_updated for `booking` on its guest channel, tagged `marker`."""
-    data = {"booking_id": booking, "updated_at": "2025-03-01T10:00:00Z",
-            "changed_fields": [marker]}
-    return {"event": "booking_updated", "channels": [f"private-booking-{booking}"],
-            "data": json.dumps(data), "ids": {"booking_id": booking}, "booking_id": booking,
-            "status": status, **extra}
-
-
-def dead_row(marker: str, booking: str = BOOKING) -> dict[str, Any]:
-    """A row the relay gave up on (Pusher was down for all its attempts)."""
-    return outbox_row(marker, "dead", booking, attempts=10, last_error="timed out after 5.0 s")
-
-
 @contextmanager
 def _outbox(world: World, rows: tuple[dict[str, Any], ...], page: bool) -> Iterator[None]:
     """Write `rows` through the backend's ORM, then (optionally) keep the guest page open."""
     if rows:
-        _manage(world.env, world.backend, "shell", "-c", WRITE_ROWS, stdin=json.dumps(list(rows)))
+        write_outbox(world.env, world.backend, list(rows))
     with world.guest_page() if page else nullcontext():
         yield
 
-
-@contextmanager
-def _backend_server(backend: Path, env: dict[str, str], log: Path) -> Iterator[str]:
-    """Serve the backend with `python manage.py runserver` on a free loopback port; stop it."""
-    port = free_port()
-    with log.open("w") as output:
-        server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}",
-                                   "--noreload"], cwd=backend, env=env, stdout=output,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"runserver exited:\n{log.read_text()[-3000:]}"
-            try:
-                httpx.get(f"{url}/pusher/webhooks/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, f"runserver never answered:\n{log.read_text()}"
-                time.sleep(0.2)
-        yield url
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
-
-
-def _git(cwd: Path, *args: str) -> None:
-    """Run git quietly in `cwd` (a fixed identity, no user configuration)."""
-    subprocess.run(["git", "-c", "user.name=README test", "-c", "user.email=readme@example.com",
-                    "-c", "init.defaultBranch=main", *args], cwd=cwd, check=True,
-                   capture_output=True, timeout=30)
-
-
-def _workspace(root: Path, contract: Contract, soketi: SoketiServer) -> tuple[Path, Path]:
-    """Lay out the backend and frontend repos the README's commands assume."""
-    seed = SCAN_FIXTURES / "seed000" / "correct"
-    backend, frontend = root / "backend", root / "frontend"
-    shutil.copytree(seed / "backend", backend / "backend")
-    shutil.copytree(seed / "frontend" / "src", frontend / "src")
-    shipped = CONTRACT_PATH.read_text(encoding="utf-8")
-    (backend / "channels.yaml").write_text(shipped, encoding="utf-8")
-    _git(backend, "init", "-q")
-    _git(backend, "add", "-A")
-    _git(backend, "commit", "-qm", "the contract")
-    _git(backend, "switch", "-qc", "feature")
-    # the feature branch documents one more optional field: an INFO change, nothing breaks
-    optional = shipped.replace("        staff_user: {type: string}\n",
-                               "        staff_user: {type: string}\n"
-                               "        checked_in_by: {type: string}\n", 1)
-    assert optional != shipped
-    (backend / "channels.yaml").write_text(optional, encoding="utf-8")
-    _git(backend, "commit", "-qam", "an optional field")
-    _git(backend, "update-ref", "refs/remotes/origin/main", "main")
-    (backend / "old.yaml").write_text(shipped, encoding="utf-8")
-    required = shipped.replace("required: [booking_id, status, room_number, checked_in_at]",
-                               "required: [booking_id, status, room_number, checked_in_at, "
-                               "checked_in_by]", 1)
-    assert required != shipped
-    (backend / "new.yaml").write_text(required.replace(
-        "        staff_user: {type: string}\n",
-        "        staff_user: {type: string}\n        checked_in_by: {type: string}\n", 1))
-    (backend / "checkin.json").write_text(json.dumps(event_example(contract,
-                                                                   "booking_checked_in")))
-    DeadLetterFile(backend / "hotelmate-rt-dead-letter.jsonl").append(DeadEvent(
-        event="booking_updated", channels=[f"private-booking-{BOOKING}"],
-        data=json.dumps(event_example(contract, "booking_updated")),
-        error="timed out after 3.0 s", attempts=3, ids={"booking_id": BOOKING}))
-    (backend / "frontend").symlink_to("../frontend", target_is_directory=True)
-    (frontend / ".env").write_text(
-        f"REACT_APP_PUSHER_KEY={soketi.key}\nREACT_APP_PUSHER_HOST={soketi.host}\n"
-        f"REACT_APP_PUSHER_PORT={soketi.port}\nREACT_APP_PUSHER_FORCE_TLS=false\n")
-    return backend, frontend
 
 
 @pytest.fixture(scope="module")
@@ -497,10 +351,10 @@ def world(contract: Contract, tmp_path_factory: pytest.TempPathFactory) -> Itera
     pusher_url = (f"http://{soketi.key}:{soketi.secret}@{soketi.host}:{soketi.port}/apps/"
                   f"{soketi.app_id}")
     try:
-        backend, frontend = _workspace(root, contract, soketi)
-        _django_project(backend)
-        _manage(env, backend, "migrate", "--verbosity", "0")
-        with _backend_server(backend, {**env, "PUSHER_URL": pusher_url},
+        backend, frontend = workspace(root, contract, soketi)
+        django_project(backend)
+        manage(env, backend, "migrate", "--verbosity", "0")
+        with backend_server(backend, {**env, "PUSHER_URL": pusher_url},
                              root / "runserver.log") as backend_url:
             webhooks = f"{backend_url}/pusher/webhooks/"
             soketi.extra_env["SOKETI_DEFAULT_APP_WEBHOOKS"] = json.dumps([{
