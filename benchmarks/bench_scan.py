@@ -1,6 +1,6 @@
 """Benchmark `hotelmate-rt scan` on a generated 20,000-file tree against naive `ast.parse`.
 
-It also times the scan without a contract (cross-side drift and privacy only) and `contract
+It also times the scan without a contract (cross-side drift, privacy, lifecycle) and `contract
 infer` on the same tree.
 The tree mixes Python (Django-style models, views, serializers) and JS/TS/JSX/TSX (React
 components and hooks) of realistic sizes; about 1 file in 20 uses Pusher (triggers, wrappers,
@@ -23,7 +23,7 @@ from pathlib import Path
 from hotelmate_rt.contracts import load_contract
 from hotelmate_rt.scan import ScanRule, parse_config, scan
 from hotelmate_rt.scan.infer import infer
-from hotelmate_rt.scan.rules import DRIFT_RULES
+from hotelmate_rt.scan.rules import DRIFT_RULES, LIFECYCLE_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -283,9 +283,11 @@ def main() -> None:
               f"{summary['warnings']} warnings) on {os.cpu_count()} cores")
         drift = sum(1 for f in result.findings if f.rule in DRIFT_RULES)
         privacy = sum(1 for f in result.findings if f.rule is ScanRule.PERSONAL_DATA_PUBLIC)
-        print(f"  with drift and privacy on: {drift} drift finding(s), {privacy} privacy finding(s)")
+        lifecycle = sum(1 for f in result.findings if f.rule in LIFECYCLE_RULES)
+        print(f"  with drift, privacy and lifecycle on: {drift} drift finding(s), {privacy} "
+              f"privacy finding(s), {lifecycle} lifecycle finding(s)")
         bare = scan([root], None, config, root=root)
-        print(f"hotelmate-rt scan without a contract (drift + privacy only): {bare.seconds:.2f}s "
+        print(f"hotelmate-rt scan without a contract (drift, privacy, lifecycle): {bare.seconds:.2f}s "
               f"({summary['files_seen'] / bare.seconds:,.0f} files/s)")
         started = time.perf_counter()
         drafted = infer([root], root=root)
@@ -296,7 +298,7 @@ def main() -> None:
         serial = scan([root], contract, config, root=root, parallel=False)
         print(f"hotelmate-rt scan, one process: {serial.seconds:.2f}s "
               f"({summary['files_seen'] / serial.seconds:,.0f} files/s)")
-        print(f"target 5,000 files/s (scan with drift and privacy on): "
+        print(f"target 5,000 files/s (scan with drift, privacy and lifecycle on): "
               f"{'met' if rate >= 5000 else 'NOT met'}")
     finally:
         if args.keep is None:

@@ -159,27 +159,37 @@ def triage_booking_command(
         hotel_slug=hotel, room_number=room, auth_endpoint=auth_endpoint, guest_token=guest_token,
         staff_token=staff_token, origin=origin, dead_letter=dead_letter, log_file=log_file,
         database=database, watch=watch, expect=list(expect), step_timeout=timeout)
-    if watch and fmt is Format.TEXT:
-        stderr().print(f"[dim]watching {booking_id} for {watch:g} s: perform the staff action "
-                       "now...[/]")
-    _run_and_report("triage", run_triage, options, REPORTER, fmt)
+    announce = {"watch": f"[dim]watching {booking_id} for {watch:g} s: perform the staff "
+                         "action now...[/]"} if watch and fmt is Format.TEXT else {}
+    _run_and_report("triage", run_triage, options, REPORTER, fmt, announce)
 
 
 @contextlib.contextmanager
-def progress(command: str) -> Iterator[tuple[Any, Any]]:
+def progress(command: str, announce: Mapping[str, str] | None = None
+             ) -> Iterator[tuple[Any, Any]]:
     """Show a transient progress line on a terminal (stderr): the running step, the count done.
 
-    Yields the (on_start, on_check) callbacks for the runner; off a terminal they do nothing.
+    Yields the (on_start, on_check) callbacks for the runner. `announce` maps a check id to a
+    line printed (on stderr, terminal or not) as that check starts, never before: a run that
+    stops at a usage error announces nothing.
     """
     console = stderr()
+    announce = announce or {}
     if not console.is_terminal:
-        yield None, None
+        def say(spec: Any) -> None:
+            """Print the announcement of the check that starts, if any."""
+            if spec.id in announce:
+                console.print(announce[spec.id])
+
+        yield say if announce else None, None
         return
     done: list[Check] = []
     with console.status(f"{command}: starting…") as status:
 
         def on_start(spec: Any) -> None:
-            """Name the step that starts."""
+            """Name the step that starts (and print its announcement above the line)."""
+            if spec.id in announce:
+                console.print(announce[spec.id])
             status.update(f"{command}: {spec.title}… [dim]({len(done)} done)[/]")
 
         def on_check(check: Check) -> None:
@@ -190,12 +200,13 @@ def progress(command: str) -> Iterator[tuple[Any, Any]]:
 
 
 def _run_and_report(command: str, run: Callable[..., Any], options: Any,
-                    reporter: Reporter[Any], fmt: Format) -> NoReturn:
+                    reporter: Reporter[Any], fmt: Format,
+                    announce: Mapping[str, str] | None = None) -> NoReturn:
     """Run doctor or triage with a progress line, write the report, exit with its code."""
     from hotelmate_rt.errors import HotelmateRtError
 
     try:
-        with progress(command) as (on_start, on_check):
+        with progress(command, announce) as (on_start, on_check):
             report = run(options, on_check=on_check, on_start=on_start)
     except HotelmateRtError as exc:
         _could_not_run(str(exc), fmt)

@@ -1,12 +1,15 @@
 """Can this process read the app's hotelmate-rt tables? One answer for triage, replay and relay.
 
 Used from outside Django (`hotelmate-rt triage`, `hotelmate-rt replay --database`): Django is set
-up from DJANGO_SETTINGS_MODULE when it is not yet. Importing this module imports no Django.
+up from DJANGO_SETTINGS_MODULE when it is not yet, importable from the current directory as under
+`python manage.py` (the directory is added at the end of sys.path: installed packages win).
+Importing this module imports no Django.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from .transactions import django_ready
@@ -26,6 +29,8 @@ def app_database_problem(using: str | None = None) -> str | None:
     from django.apps import apps
 
     if not apps.ready:
+        if os.getcwd() not in sys.path and "" not in sys.path:
+            sys.path.append(os.getcwd())  # the backend's own package, as manage.py finds it
         try:
             django.setup()
         except Exception as exc:  # the backend's settings module: anything may go wrong there

@@ -14,7 +14,8 @@ the app secret or a bearer token).
                                         (re)connect; `resubscribed` is True after a reconnect)
     subscription-    SubscriptionFailed the auth endpoint refused or failed (`source`
       failed                            "auth-endpoint") or the server answered
-                                        pusher:subscription_error (`source` "server")
+                                        pusher:subscription_error (`source` "server");
+                                        `unanswered` when the source never answered
     pusher-error     PusherError        a `pusher:error` frame (code may be None)
     gap              Gap                the connection was lost from `disconnected_at` until
                                         `reconnected_at` (every channel subscribed again, or
@@ -52,7 +53,17 @@ __all__ = [
     "StateChanged",
     "Subscribed",
     "SubscriptionFailed",
+    "unanswered",
 ]
+
+
+UNANSWERED_REASONS = frozenset({"unreachable", "timeout", "no answer"})
+"""The reasons of a failed subscription whose source never answered (nothing was refused)."""
+
+
+def unanswered(status: int | None, reason: str) -> bool:
+    """Tell whether a failed subscription (status, reason) had no answer rather than a refusal."""
+    return status is None and reason in UNANSWERED_REASONS
 
 
 def _now() -> float:
@@ -124,6 +135,11 @@ class SubscriptionFailed(ProbeEvent):
     status: int | None = None
     reason: str = ""
     meaning: str = ""
+
+    @property
+    def unanswered(self) -> bool:
+        """Tell whether the source never answered (unreachable, timed out) instead of refusing."""
+        return unanswered(self.status, self.reason)
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the failure as one NDJSON object."""

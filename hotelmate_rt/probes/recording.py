@@ -28,7 +28,7 @@ from typing import IO, Any, NamedTuple
 from hotelmate_rt.contracts import Contract, Verdict, judge
 from hotelmate_rt.errors import ProbeError
 
-from .events import ProbeEvent
+from .events import ProbeEvent, unanswered
 from .session import judge_event
 
 __all__ = ["CheckResult", "CheckedRecord", "Problem", "RecordWriter", "SessionNote",
@@ -213,8 +213,12 @@ def _session_note(number: int, kind: str, record: dict[str, Any]) -> SessionNote
     if kind == "error":
         return SessionNote(number, kind, str(record.get("message") or "the session failed"))
     if kind == "subscription-failed":
+        status, reason = record.get("status"), str(record.get("reason") or "")
+        if unanswered(status if isinstance(status, int) else None, reason):
+            return SessionNote(number, kind, f"{record.get('channel')} not subscribed: no answer "
+                                             f"from the {record.get('source')} ({reason})")
         return SessionNote(number, kind, f"{record.get('channel')} refused by "
-                                         f"{record.get('source')}: {record.get('reason') or ''}")
+                                         f"{record.get('source')}: {reason}")
     if kind == "gap":
         return SessionNote(number, kind, f"blind for {record.get('seconds')} s "
                                          f"({record.get('reason') or 'connection lost'}): events "

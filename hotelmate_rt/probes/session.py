@@ -34,6 +34,7 @@ from .events import (
     StateChanged,
     Subscribed,
     SubscriptionFailed,
+    unanswered,
 )
 from .plan import PlannedChannel, SubscriptionPlan
 
@@ -113,8 +114,11 @@ class ProbeSummary:
             out.append(f"{self.violations} violation(s)")
         if self.gaps:
             out.append(f"{len(self.gaps)} gap(s): events may have been missed")
-        if self.refused:
-            out.append(f"{len(self.refused)} channel(s) refused")
+        silent = sum(1 for why in self.refused.values() if unanswered(None, why))
+        if len(self.refused) > silent:
+            out.append(f"{len(self.refused) - silent} channel(s) refused")
+        if silent:
+            out.append(f"{silent} channel(s) not subscribed: no answer")
         if self.frame_findings:
             out.append(f"{self.frame_findings} malformed or unexpected frame(s)")
         if self.until is not None and not self.until_seen:

@@ -14,6 +14,8 @@ from hotelmate_rt.rules import UnknownRule
 from .config import ScanConfig
 from .drift import drift
 from .files import relative
+from .lifecycle import ModuleFacts
+from .lifecyclecheck import lifecycle_issues
 from .match import ChannelMatcher, name_kind
 from .model import ClientConfig, Coverage, Finding, Related, ScanResult, Side, Site, SiteKind
 from .privacy import privacy_findings
@@ -73,7 +75,8 @@ class _Context:
 
 
 def check(result: ScanResult, contract: Contract, config: ScanConfig,
-          sources: Mapping[str, bytes], notes: Iterable[tuple[str, int, str]] = ()) -> None:
+          sources: Mapping[str, bytes], notes: Iterable[tuple[str, int, str]] = (),
+          lifecycle: Iterable[ModuleFacts] = ()) -> None:
     """Fill `result.findings` and `result.coverage` from `result.sites`.
 
     Raises UnknownRule (a ConfigError) naming file:line when a suppression comment names a rule
@@ -113,6 +116,9 @@ def check(result: ScanResult, contract: Contract, config: ScanConfig,
         elif site.kind in (SiteKind.BIND, SiteKind.UNBIND, SiteKind.BIND_GLOBAL):
             _bind(ctx, site, subscribed, coverage)
     _adoption(ctx, result, notes)
+    for issue in lifecycle_issues(result.sites, lifecycle):
+        ctx.report(issue.rule, issue.message, issue.file, issue.line, issue.column, issue.fix,
+                   related=issue.related)
     _coverage(ctx, result, coverage)
     result.coverage = coverage
     result.suppressed = ctx.suppressed

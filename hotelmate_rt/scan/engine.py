@@ -18,6 +18,7 @@ from .files import SourceFile, discover, read, relative
 from .jsparse import resolve_import
 from .jsroutes import resolve_buses
 from .jsscan import JsModule
+from .lifecycle import ModuleFacts, hook_names, module_facts, teardown_hooks
 from .model import ScanResult, Site, SkippedFile
 from .parsing import Note, parse_js, parse_python
 from .pyscan import PyModule
@@ -27,7 +28,7 @@ from .rules import CONTRACT_RULES, Level
 # not): a file that mentions none of these is never parsed. A JS `.bind(` only counts in a file
 # that also says "channel", so React's `this.handler.bind(this)` does not cost a parse.
 _PY_HINTS = (b"trigger", b"usher", b"mitter", b".emit", b".transition")
-_JS_HINTS = (b"subscribe", b"usher", b"bind_global")
+_JS_HINTS = (b"subscribe", b"usher", b"bind_global", b"connection.bind")
 
 
 def _worth_parsing(lang: str, data: bytes) -> bool:
@@ -144,7 +145,7 @@ class Project:
 
 
 _PARALLEL_MIN_FILES = 2000
-_WORK: tuple[list[SourceFile], int] | None = None
+_WORK: tuple[list[SourceFile], int, bool] | None = None
 _WORKER_PROJECT: Project | None = None
 
 
@@ -158,10 +159,12 @@ class _Chunk:
     sources: dict[str, bytes] = field(default_factory=dict)
     calls: dict[str, set[str]] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
+    lifecycle: list[ModuleFacts] = field(default_factory=list)
+    hooks: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _scan_files(project: Project, files: list[SourceFile], indexes: Iterable[int],
-                progress: Callable[[], None] | None = None) -> _Chunk:
+                progress: Callable[[], None] | None = None, lifecycle: bool = True) -> _Chunk:
     """Read, prefilter, parse and extract the sites of some files."""
     chunk = _Chunk(skipped=project.skipped)
     for index in indexes:
@@ -172,9 +175,15 @@ def _scan_files(project: Project, files: list[SourceFile], indexes: Iterable[int
         elif _worth_parsing(source.lang, data):
             module = project.parse(source, data)
             if module is not None:
-                chunk.pending.extend(module.sites())
+                pending = list(module.sites())
+                chunk.pending.extend(pending)
+                if lifecycle and isinstance(module, JsModule):
+                    chunk.lifecycle.append(module_facts(module, pending))
         else:
             chunk.untouched.append(index)
+            if lifecycle and source.lang != "python" and b"use" in data:
+                for name in hook_names(data):
+                    chunk.hooks.setdefault(name, []).append(source.rel)
         if progress is not None:
             progress()
     chunk.sources = project.sources
@@ -187,20 +196,21 @@ def _worker(indexes: list[int]) -> _Chunk:
     """Scan a share of the files in a worker process (the file list came with the fork)."""
     global _WORKER_PROJECT
     assert _WORK is not None
-    files, limit = _WORK
+    files, limit, lifecycle = _WORK
     if _WORKER_PROJECT is None:
         _WORKER_PROJECT = Project(files, limit, [])
     project = _WORKER_PROJECT
     before = set(project.modules)
     project.skipped = []
     project.notes = []
-    chunk = _scan_files(project, files, indexes)
+    chunk = _scan_files(project, files, indexes, lifecycle=lifecycle)
     chunk.sources = {rel: data for rel, data in project.sources.items() if rel not in before}
     chunk.calls = {rel: names for rel, names in chunk.calls.items() if rel not in before}
     return chunk
 
 
-def _parallel(files: list[SourceFile], limit: int, progress: Progress | None) -> _Chunk | None:
+def _parallel(files: list[SourceFile], limit: int, progress: Progress | None,
+              lifecycle: bool) -> _Chunk | None:
     """Scan the files on every core (fork start method only); None when not worth it."""
     import multiprocessing
 
@@ -214,7 +224,7 @@ def _parallel(files: list[SourceFile], limit: int, progress: Progress | None) ->
     shares = [list(range(start, len(files), cores * 8)) for start in range(cores * 8)]
     merged = _Chunk()
     done = 0
-    _WORK = (files, limit)
+    _WORK = (files, limit, lifecycle)
     try:
         with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
             for future in as_completed([pool.submit(_worker, share) for share in shares]):
@@ -224,6 +234,9 @@ def _parallel(files: list[SourceFile], limit: int, progress: Progress | None) ->
                 merged.untouched.extend(chunk.untouched)
                 merged.sources.update(chunk.sources)
                 merged.notes.extend(chunk.notes)
+                merged.lifecycle.extend(chunk.lifecycle)
+                for name, rels in chunk.hooks.items():
+                    merged.hooks.setdefault(name, []).extend(rels)
                 for rel, names in chunk.calls.items():
                     merged.calls.setdefault(rel, set()).update(names)
                 done += len(shares[0])
@@ -245,6 +258,7 @@ class Collected:
     sources: dict[str, bytes]
     skipped: list[SkippedFile]
     notes: list[Note]
+    lifecycle: list[ModuleFacts] = field(default_factory=list)
 
 
 def scan(paths: Iterable[Path], contract: Contract | None, config: ScanConfig | None = None,
@@ -258,7 +272,7 @@ def scan(paths: Iterable[Path], contract: Contract | None, config: ScanConfig | 
     found = collect(paths, config, root, progress, parallel)
     result = ScanResult(root=found.root, contract=relative(contract.path, found.root)
                         if contract.path else "", files_seen=found.files_seen, sites=found.sites)
-    check(result, contract, config, found.sources, found.notes)
+    check(result, contract, config, found.sources, found.notes, found.lifecycle)
     result.files_parsed = len(found.sources)
     result.skipped = found.skipped
     result.seconds = time.perf_counter() - started
@@ -275,15 +289,17 @@ _NO_CONTRACT = "version: 1\nchannels: {}\nevents: {}\n"
 
 
 def collect(paths: Iterable[Path], config: ScanConfig | None = None, root: Path | None = None,
-            progress: Progress | None = None, parallel: bool = True) -> Collected:
-    """Find, parse and resolve every site of the scanned trees (no contract needed)."""
+            progress: Progress | None = None, parallel: bool = True,
+            lifecycle: bool = True) -> Collected:
+    """Find, parse and resolve every site of the scanned trees (no contract needed); with
+    `lifecycle`, also each JS/TS module's lifecycle facts (read from the same parse)."""
     config = config or ScanConfig()
     root_text = os.path.abspath(root or Path.cwd())
     skipped: list[SkippedFile] = []
     files = discover(list(paths), root_text, config.exclude, skipped)
     project = Project(files, config.max_file_bytes, skipped)
     total = len(files)
-    chunk = _parallel(files, config.max_file_bytes, progress) if parallel else None
+    chunk = _parallel(files, config.max_file_bytes, progress, lifecycle) if parallel else None
     if chunk is None:
         ticks = [0]
 
@@ -293,7 +309,7 @@ def collect(paths: Iterable[Path], config: ScanConfig | None = None, root: Path 
             if progress is not None and (ticks[0] % 256 == 0 or ticks[0] == total):
                 progress(ticks[0], total)
 
-        chunk = _scan_files(project, files, range(total), tick)
+        chunk = _scan_files(project, files, range(total), tick, lifecycle)
     else:
         skipped.extend(chunk.skipped)
         project.sources.update(chunk.sources)
@@ -303,7 +319,31 @@ def collect(paths: Iterable[Path], config: ScanConfig | None = None, root: Path 
     resolve_buses(sites, project.js_mentioning)
     notes = sorted(set(project.notes))
     return Collected(root_text, total, sites, project.sources,
-                     sorted(set(skipped), key=lambda s: (s.file, s.reason)), notes)
+                     sorted(set(skipped), key=lambda s: (s.file, s.reason)), notes,
+                     _lifecycle(project, chunk, sites) if lifecycle else [])
+
+
+def _lifecycle(project: Project, chunk: _Chunk, sites: list[Site]) -> list[ModuleFacts]:
+    """Complete the lifecycle facts: the files hooks and wrappers were instantiated in (parsed
+    while resolving wrappers), and the files calling a hook whose cleanup tears a channel down
+    (found by name among the files the prefilter skipped, a few hook levels up)."""
+    facts = chunk.lifecycle
+    seen = {f.file for f in facts}
+    wanted = {s.file for s in sites} - seen
+    asked: set[str] = set()
+    for _ in range(_MAX_ROUNDS):
+        for rel in sorted(wanted):
+            source = project.files.get(rel)
+            module = project.parse(source) if source is not None else None
+            if isinstance(module, JsModule):
+                facts.append(module_facts(module))
+        seen |= wanted
+        names = teardown_hooks(facts) - asked
+        asked |= names
+        wanted = {rel for name in names for rel in chunk.hooks.get(name, ())} - seen
+        if not wanted:
+            break
+    return sorted(facts, key=lambda f: f.file)
 
 
 def _resolve_wrappers(project: Project, pending: list[PendingSite],

@@ -142,7 +142,7 @@ def infer(paths: Iterable[Path], config: ScanConfig | None = None, root: Path | 
     """Scan the trees and draft a contract (merged into an existing one when given)."""
     from .inferyaml import merge_into, render
 
-    found = collect(paths, config, root, parallel=True)
+    found = collect(paths, config, root, parallel=True, lifecycle=False)
     drafted = draft(found.sites)
     drafted.text = merge_into(merge, drafted) if merge is not None else render(drafted)
     return drafted

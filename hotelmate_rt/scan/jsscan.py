@@ -34,8 +34,10 @@ Node = Any
 class JsModule(JsResolver):
     """One parsed JS/TS file: its Pusher clients, subscribe/bind sites and wrapper calls."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, rel: str, source: bytes, root: Node, loader: Any = None,
+                 lang: str = "javascript") -> None:
+        super().__init__(rel, source, root, loader, lang)
+        self.root = root
         self.clients: dict[str, ClientConfig] = {}
 
     # -- clients ----------------------------------------------------------------------------
@@ -47,6 +49,13 @@ class JsModule(JsResolver):
         text = self.text(node)
         if _PUSHER.search(text):
             return True
+        if node.type == "call_expression":
+            target = self.function_for(node.child_by_field_name("function"), scope)
+            return target is not None and isinstance(target[0], JsModule) and any(
+                target[0].is_pusher(value, target[1], depth + 1) for value in target[1].returns)
+        if node.type == "member_expression":
+            member = self.member_value(node, scope)
+            return member is not None and member[0].is_pusher(member[1], member[0].top, depth + 1)
         if node.type != "identifier":
             return False
         found = self.lookup(text, scope)
@@ -65,6 +74,22 @@ class JsModule(JsResolver):
             if isinstance(other, JsModule) and exported == "default":
                 return bool(other.clients) or _PUSHER.search(other.rel) is not None
         return False
+
+    def member_value(self, node: Node, scope: JsScope) -> tuple[JsModule, Node] | None:
+        """Return the value of `obj.prop` when `obj` is an object literal (also imported), with
+        the module it is written in (`export const realtime = { client, ... }`)."""
+        obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+        holder = self.object_of(obj, scope) if obj is not None and prop is not None else None
+        if holder is None or not isinstance(holder[0], JsModule) or holder[1].type != "object":
+            return None
+        module, literal = holder
+        key = self.text(prop)
+        value = module.property(literal, key)
+        if value is None and any(c.type == "shorthand_property_identifier" and
+                                 module.text(c) == key for c in literal.named_children):
+            values = [v for v in module.top.assigns.get(key, ()) if not isinstance(v, Items)]
+            value = values[0] if len(values) == 1 else None
+        return (module, value) if value is not None and isinstance(module, JsModule) else None
 
     def is_pusher_name(self, name: str, depth: int) -> bool:
         """Tell whether a module-level name of this module is a Pusher client."""

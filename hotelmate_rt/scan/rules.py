@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from hotelmate_rt.rules import Level, RuleId
 
-__all__ = ["CONTRACT_RULES", "DRIFT_RULES", "NAME_RULES", "Level", "ScanRule"]
+__all__ = ["CONTRACT_RULES", "DRIFT_RULES", "LIFECYCLE_RULES", "NAME_RULES", "Level", "ScanRule"]
 
 
 class ScanRule(RuleId):
@@ -104,6 +104,72 @@ class ScanRule(RuleId):
                      "The parser recovered from a syntax error; the rest of the file was scanned, "
                      "the part around the error may hold sites the scan did not see.")
 
+    # -- subscription lifecycle (React effects, hooks, shared clients): lifecyclecheck.py -------
+    LIFECYCLE_SHARED_UNSUBSCRIBE = (
+        "lifecycle-shared-unsubscribe", Level.ERROR,
+        "Cleanup unsubscribes a channel other components still use",
+        "An effect cleanup calls `pusher.unsubscribe(name)` (or `channel.unsubscribe()`) on a "
+        "shared client while another component, hook caller or module subscribes the same channel "
+        "through it: pusher-js keeps one subscription per name, so when this component unmounts "
+        "the others stop receiving events. Unbind only this component's handlers and leave "
+        "unsubscribing to a ref-counted registry.")
+    LIFECYCLE_SHARED_TEARDOWN = (
+        "lifecycle-shared-teardown", Level.ERROR,
+        "Cleanup disconnects or unbinds everything on a shared client",
+        "An effect cleanup calls `pusher.disconnect()` on a module-level or context client (every "
+        "component loses its events, and nothing reconnects it), or `channel.unbind_all()` / "
+        "`channel.unbind()` / `pusher.unbind_all()` where other components bind on the same "
+        "channel or client (their handlers are removed too).")
+    LIFECYCLE_UNBIND_WITHOUT_HANDLER = (
+        "lifecycle-unbind-without-handler", Level.ERROR,
+        "`unbind(event)` without the handler removes other components' handlers",
+        "An effect cleanup calls `channel.unbind('event')` with no handler on a channel another "
+        "component binds the same event on: pusher-js removes every handler of that event, so "
+        "the other component stops receiving it. Pass the handler.")
+    LIFECYCLE_STALE_SUBSCRIPTION = (
+        "lifecycle-stale-subscription", Level.ERROR,
+        "Effect subscribes with dependencies that leave out the channel's props/state",
+        "The channel name is built from props, state or hook values that the effect's dependency "
+        "array (often `[]`) leaves out: when they change, the component keeps the subscription "
+        "to the previous channel and never receives the new one's events.")
+    LIFECYCLE_HANDLER_LEAK = (
+        "lifecycle-handler-leak", Level.ERROR,
+        "Handler bound again on every re-run and never unbound",
+        "A `bind` runs in the component body, or in an effect that re-runs on the same channel "
+        "(no dependency array, a dependency that is not the channel, or a cleanup that unbinds "
+        "the other handlers) without the cleanup unbinding that same handler: handlers pile up "
+        "and each message is handled (and shown) several times.")
+    LIFECYCLE_BIND_UNSUBSCRIBED = (
+        "lifecycle-bind-unsubscribed", Level.ERROR,
+        "Bind on a channel this scope never subscribes",
+        "Events are bound on `pusher.channel(name)` (or `pusher.channels.find`) where nothing in "
+        "that component or function subscribes the channel: the lookup only finds a channel some "
+        "other code subscribed first, else it is undefined and no event arrives.")
+    LIFECYCLE_CLIENT_PER_MOUNT = (
+        "lifecycle-client-per-mount", Level.WARNING,
+        "Pusher client created in a component or hook",
+        "`new Pusher(...)` runs in a component body, an effect or a per-instance initializer, so "
+        "each mount (or render) opens another websocket; without a disconnect in the cleanup old "
+        "connections keep delivering events. Context providers are left alone.")
+    LIFECYCLE_DUPLICATE_CLIENT = (
+        "lifecycle-duplicate-client", Level.WARNING, "Pusher client created in two modules",
+        "Two modules of one app each create a module-level Pusher client: two websockets, and "
+        "code importing one never sees the other's subscriptions, handlers or disconnects.")
+    LIFECYCLE_NO_ERROR_HANDLER = (
+        "lifecycle-no-error-handler", Level.WARNING,
+        "Private channel with no subscription or connection error handler",
+        "A private or presence channel is subscribed, but nothing binds "
+        "`pusher:subscription_error` on it and no `error` / `failed` / `state_change` handler is "
+        "bound on the client's connection: a refused authorization (403) is invisible.")
+    LIFECYCLE_NO_CATCH_UP = (
+        "lifecycle-no-catch-up", Level.WARNING, "Nothing refetches after a reconnect",
+        "A client whose channels carry events has no `connected` / `state_change` connection "
+        "handler, `pusher:subscription_succeeded` handler or `online` listener that does more "
+        "than log: events sent while the page was offline are lost (Pusher keeps no history).")
+
+
+LIFECYCLE_RULES = frozenset(rule for rule in ScanRule if rule.value.startswith("lifecycle-"))
+"""The rules that judge React subscription lifecycles (they need no contract)."""
 
 DRIFT_RULES = frozenset({ScanRule.DRIFT_CHANNEL, ScanRule.DRIFT_EVENT, ScanRule.DRIFT_UNHEARD,
                          ScanRule.DRIFT_PARAMETER})

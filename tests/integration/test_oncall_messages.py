@@ -299,3 +299,15 @@ def test_an_unquoted_transition_is_named(soketi: SoketiServer) -> None:
     assert result.returncode == 2
     assert "error: --expect 'CONFIRMED-' lost its '>': quote a transition, --expect " \
            "'CONFIRMED->TO' (unquoted, the shell reads > as a redirection)" in result.stderr
+
+
+def test_triage_rejects_a_bad_expect_before_it_says_watching(soketi: SoketiServer) -> None:
+    """A bad --expect is a usage error before anything runs: no 'watching ...: perform the staff
+    action now' line first (it was printed, then the error)."""
+    for expect in ("CONFIRMED-", "booking_chekced_in"):
+        result = run_cli("triage", "booking", BOOKING, "--watch", "1", "--expect", expect,
+                         "--contract", str(CONTRACT_PATH), env=env_for(soketi))
+        assert result.returncode == 2, result.stderr
+        assert "watching" not in result.stdout + result.stderr
+        assert result.stdout == "" and len(result.stderr.splitlines()) == 1
+        assert result.stderr.startswith("error: ") and expect in result.stderr

@@ -1,18 +1,24 @@
-"""Every command in the README runs exactly as written, through bash, against a real soketi and the
-real auth endpoint, with only the variables the README tells the reader to `export`.
+"""Every command in the README runs exactly as written, through bash, against a real soketi, the
+real auth endpoint and a real Django backend, with only the variables the README tells the reader
+to `export` before that command (an export holds from where it is written on).
 
 Commands come from the README's ```sh blocks (a trailing `\\` continues a line) and from the
 `run:` steps of its GitHub Actions ```yaml block that call hotelmate-rt (GitHub's `${{ ... }}`
 expressions are filled in as GitHub would). A command that cannot run here carries
 `# not run by the tests: REASON` in the README; every other one runs, in README order, in a
 workspace laid out as the README assumes: a backend repo (git, `main` and a feature branch,
-`channels.yaml`, Django code under `backend/`, `checkin.json`, a dead-letter file, and
-`frontend/` linking to the frontend as in a monorepo) next to a frontend repo (`src/`, `.env`);
-a command reading `../backend` runs in the frontend repo. Each command starts from the
-workspace's contract (`contract infer --output channels.yaml` rewrites it for itself only).
+`channels.yaml`, Django code under `backend/`, `checkin.json`, a dead-letter file, `frontend/`
+linking to the frontend as in a monorepo, and a Django project: `manage.py`, `hotelmate/`
+settings with the outbox on, SQLite, served by `runserver` for soketi's webhooks) next to a
+frontend repo (`src/`, `.env`), built by `tests/readme_workspace.py`; a command reading
+`../backend` runs in the frontend repo. Each command starts from the workspace's contract
+(`contract infer --output channels.yaml` rewrites it for itself only). The commands after
+`export HOTELMATE_RT_PUSHER_NODES` run against a real two-node cluster (`soketi_cluster`: Redis
+and two soketi nodes), PUSHER_URL pointing at its first node as it would at the load balancer.
 
 A new README command needs nothing here when it exits 0 on its own; one that runs until Ctrl-C,
-waits for an event or exits 1 on purpose gets an entry in SPECS (else it fails or times out).
+waits for an event, needs outbox rows or exits 1 on purpose gets an entry in SPECS (else it
+fails or times out); a new `export` needs a value in the `world` fixture.
 """
 
 from __future__ import annotations
@@ -20,16 +26,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -38,17 +44,32 @@ import yaml
 from hotelmate_rt.auth import ChannelAuthorizer, Principal
 from hotelmate_rt.contracts import Contract
 from hotelmate_rt.contracts.examples import event_example
-from hotelmate_rt.emitters import DeadEvent, DeadLetterFile, Emitter, PusherTransport
+from hotelmate_rt.emitters import Emitter, PusherTransport
 from hotelmate_rt.testing.auth_server import AuthServer
-from hotelmate_rt.testing.soketi import SoketiServer
+from hotelmate_rt.testing.cluster import SoketiCluster
+from hotelmate_rt.testing.soketi import SoketiError, SoketiServer, free_port
 from hotelmate_rt.testing.ws_subscriber import Subscriber
-from tests.helpers import CONTRACT_PATH, ROOT, SCAN_FIXTURES
+from tests.conftest import TEST_APP_ID, TEST_KEY, TEST_SECRET
+from tests.helpers import ROOT
+from tests.readme_workspace import (
+    BOOKING,
+    HOTEL,
+    ROOM,
+    backend_server,
+    dead_row,
+    django_project,
+    manage,
+    outbox_row,
+    workspace,
+    write_outbox,
+)
 
 README = ROOT / "README.md"
 MARKER = re.compile(r"#.*not run by the tests: ([^\n]+)")
-BOOKING, HOTEL, ROOM = "BK-2025-0002", "hotel-paradise", "101"
 ORIGIN = "http://localhost:3000"
 TOKENS = {"GUEST_TOKEN": "readme-guest-token-0002", "STAFF_TOKEN": "readme-staff-token-7"}
+CLUSTER_EXPORT = "HOTELMATE_RT_PUSHER_NODES"
+"""Once the README exports it, its commands run against the `soketi_cluster` fixture."""
 
 
 # -- the README's commands ----------------------------------------------------------------------
@@ -61,6 +82,8 @@ class ReadmeCommand:
     text: str
     line: int
     kind: str = "sh"
+    exports: tuple[str, ...] = ()
+    """The variables the README has exported before this command."""
 
     @property
     def flat(self) -> str:
@@ -114,14 +137,14 @@ def readme_commands(text: str) -> tuple[list[ReadmeCommand], dict[str, str]]:
                 if exported:
                     exports[exported.group(1)] = exported.group(2).strip('"')
                 else:
-                    commands.append(ReadmeCommand(joined, line))
+                    commands.append(ReadmeCommand(joined, line, exports=tuple(exports)))
         elif language == "yaml":
             for name, step in _steps(yaml.safe_load("\n".join(body))):
                 script = step.get("run", "")
                 if re.search(r"^\s*hotelmate-rt ", script, re.M):
                     line = first + next((i for i, b in enumerate(body) if name in b), 0)
                     commands.append(ReadmeCommand(script.replace("${{ github.base_ref }}", "main"),
-                                                  line, "yaml"))
+                                                  line, "yaml", tuple(exports)))
     return commands, exports
 
 
@@ -201,6 +224,11 @@ class Running:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
 
+    def terminate(self) -> None:
+        """Stop it as a process manager does: SIGTERM to the command's process group."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+
     def finish(self, timeout: float) -> int:
         """Wait for the end (killing it after `timeout`) and return the exit code."""
         try:
@@ -228,15 +256,27 @@ class World:
     backend: Path
     frontend: Path
     env: dict[str, str]
+    values: dict[str, str]
     opened: Path
     emitter: Emitter = field(init=False)
+    page: Subscriber | None = None
+    """The guest's booking page while a spec's `around` keeps it open."""
+    cluster: SoketiCluster | None = None
+    """The two-node cluster while a command after `export HOTELMATE_RT_PUSHER_NODES` runs."""
 
     def __post_init__(self) -> None:
         """An emitter to the same server, standing in for the backend's staff actions."""
-        transport = PusherTransport.create(self.soketi.app_id, self.soketi.key, self.soketi.secret,
-                                           host=self.soketi.host, port=self.soketi.port, ssl=False)
-        self.emitter = Emitter(self.contract, transport, strict=True, dead_letter=False,
-                               defer=False)
+        self.emitter = _emitter_on(self.soketi, self.contract)
+
+    def env_for(self, command: ReadmeCommand) -> dict[str, str]:
+        """The environment of one command: the variables the README exported before it."""
+        values = dict(self.values)
+        if self.cluster is not None:  # the cluster stands where the README's server stood
+            first = self.cluster.nodes[0]
+            values["PUSHER_URL"] = (f"http://{first.key}:{first.secret}@{first.host}:"
+                                    f"{first.port}/apps/{first.app_id}")
+            values[CLUSTER_EXPORT] = self.cluster.addresses
+        return {**self.env, **{name: values[name] for name in command.exports}}
 
     def send(self, event: str) -> None:
         """Send the contract's example of `event` to its channels for the README's booking."""
@@ -255,95 +295,87 @@ class World:
         """A guest's booking page, subscribed to its booking channel for a while."""
         return _guest_page(self)
 
+    def outbox(self, *rows: dict[str, Any], page: bool = False) -> AbstractContextManager[None]:
+        """Write outbox rows in the backend's database (and open the guest's page) first."""
+        return _outbox(self, rows, page)
 
-def _guest_page(world: World) -> AbstractContextManager[Subscriber]:
+
+def _emitter_on(server: SoketiServer, contract: Contract) -> Emitter:
+    """A strict, immediate emitter sending through one soketi server (or node)."""
+    transport = PusherTransport.create(server.app_id, server.key, server.secret,
+                                       host=server.host, port=server.port, ssl=False)
+    return Emitter(contract, transport, strict=True, dead_letter=False, defer=False)
+
+
+@contextmanager
+def _guest_page(world: World) -> Iterator[Subscriber]:
     """Connect and subscribe as the guest's page (the channel signed by the auth view's rules)."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def page() -> Iterator[Subscriber]:
-        authorizer = ChannelAuthorizer(world.contract, world.soketi.key, world.soketi.secret)
-        channel = f"private-booking-{BOOKING}"
-        with Subscriber(world.soketi.ws_url) as client:
-            client.subscribe(channel, authorizer.authorize(
-                Principal.guest(BOOKING, HOTEL, ROOM), channel, client.socket_id))
+    authorizer = ChannelAuthorizer(world.contract, world.soketi.key, world.soketi.secret)
+    channel = f"private-booking-{BOOKING}"
+    with Subscriber(world.soketi.ws_url) as client:
+        client.subscribe(channel, authorizer.authorize(
+            Principal.guest(BOOKING, HOTEL, ROOM), channel, client.socket_id))
+        world.page = client
+        try:
             yield client
-
-    return page()
-
-
-def _git(cwd: Path, *args: str) -> None:
-    """Run git quietly in `cwd` (a fixed identity, no user configuration)."""
-    subprocess.run(["git", "-c", "user.name=README test", "-c", "user.email=readme@example.com",
-                    "-c", "init.defaultBranch=main", *args], cwd=cwd, check=True,
-                   capture_output=True, timeout=30)
+        finally:
+            world.page = None
 
 
-def _workspace(root: Path, contract: Contract, soketi: SoketiServer) -> tuple[Path, Path]:
-    """Lay out the backend and frontend repos the README's commands assume."""
-    seed = SCAN_FIXTURES / "seed000" / "correct"
-    backend, frontend = root / "backend", root / "frontend"
-    shutil.copytree(seed / "backend", backend / "backend")
-    shutil.copytree(seed / "frontend" / "src", frontend / "src")
-    shipped = CONTRACT_PATH.read_text(encoding="utf-8")
-    (backend / "channels.yaml").write_text(shipped, encoding="utf-8")
-    _git(backend, "init", "-q")
-    _git(backend, "add", "-A")
-    _git(backend, "commit", "-qm", "the contract")
-    _git(backend, "switch", "-qc", "feature")
-    # the feature branch documents one more optional field: an INFO change, nothing breaks
-    optional = shipped.replace("        staff_user: {type: string}\n",
-                               "        staff_user: {type: string}\n"
-                               "        checked_in_by: {type: string}\n", 1)
-    assert optional != shipped
-    (backend / "channels.yaml").write_text(optional, encoding="utf-8")
-    _git(backend, "commit", "-qam", "an optional field")
-    _git(backend, "update-ref", "refs/remotes/origin/main", "main")
-    (backend / "old.yaml").write_text(shipped, encoding="utf-8")
-    required = shipped.replace("required: [booking_id, status, room_number, checked_in_at]",
-                               "required: [booking_id, status, room_number, checked_in_at, "
-                               "checked_in_by]", 1)
-    assert required != shipped
-    (backend / "new.yaml").write_text(required.replace(
-        "        staff_user: {type: string}\n",
-        "        staff_user: {type: string}\n        checked_in_by: {type: string}\n", 1))
-    (backend / "checkin.json").write_text(json.dumps(event_example(contract,
-                                                                   "booking_checked_in")))
-    DeadLetterFile(backend / "hotelmate-rt-dead-letter.jsonl").append(DeadEvent(
-        event="booking_updated", channels=[f"private-booking-{BOOKING}"],
-        data=json.dumps(event_example(contract, "booking_updated")),
-        error="timed out after 3.0 s", attempts=3, ids={"booking_id": BOOKING}))
-    (backend / "frontend").symlink_to("../frontend", target_is_directory=True)
-    (frontend / ".env").write_text(
-        f"REACT_APP_PUSHER_KEY={soketi.key}\nREACT_APP_PUSHER_HOST={soketi.host}\n"
-        f"REACT_APP_PUSHER_PORT={soketi.port}\nREACT_APP_PUSHER_FORCE_TLS=false\n")
-    return backend, frontend
+@contextmanager
+def _outbox(world: World, rows: tuple[dict[str, Any], ...], page: bool) -> Iterator[None]:
+    """Write `rows` through the backend's ORM, then (optionally) keep the guest page open."""
+    if rows:
+        write_outbox(world.env, world.backend, list(rows))
+    with world.guest_page() if page else nullcontext():
+        yield
+
 
 
 @pytest.fixture(scope="module")
-def world(soketi: SoketiServer, contract: Contract,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """A real soketi, the real auth view, the workspace, and the README's variables set."""
+def world(contract: Contract, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A real soketi posting webhooks to the backend (Django's runserver), the real auth view,
+    the workspace, and the README's variables."""
     tokens = {TOKENS["GUEST_TOKEN"]: Principal.guest(BOOKING, HOTEL, ROOM),
               TOKENS["STAFF_TOKEN"]: Principal.staff(HOTEL, user_id=7)}
     root = tmp_path_factory.mktemp("readme")
-    backend, frontend = _workspace(root, contract, soketi)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PUSHER_", "HOTELMATE_RT_", "REACT_APP_", "VITE_", "DJANGO_"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     opened = root / "browser-opened.txt"
     browser = root / "browser"
     browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
     browser.chmod(0o755)
-    with AuthServer(contract, soketi.key, soketi.secret, tokens, origin=ORIGIN) as auth:
-        values = {"PUSHER_URL": f"http://{soketi.key}:{soketi.secret}@{soketi.host}:"
-                                f"{soketi.port}/apps/{soketi.app_id}",
-                  "HOTELMATE_RT_AUTH_ENDPOINT": auth.url, **TOKENS}
-        missing = sorted(set(EXPORTS) - set(values))
-        assert not missing, f"the README exports {missing}: give the test a value for each"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PUSHER_", "HOTELMATE_RT_", "REACT_APP_", "VITE_"))}
-        env.update({name: values[name] for name in EXPORTS})
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-        env["BROWSER"] = f"{browser} %s"  # `console --open` goes through Python's webbrowser
-        yield World(soketi, auth, contract, backend, frontend, env, opened)
+    env["BROWSER"] = f"{browser} %s"  # `console --open` goes through Python's webbrowser
+    soketi = SoketiServer(free_port(), TEST_APP_ID, TEST_KEY, TEST_SECRET)
+    pusher_url = (f"http://{soketi.key}:{soketi.secret}@{soketi.host}:{soketi.port}/apps/"
+                  f"{soketi.app_id}")
+    try:
+        backend, frontend = workspace(root, contract, soketi)
+        django_project(backend)
+        manage(env, backend, "migrate", "--verbosity", "0")
+        with backend_server(backend, {**env, "PUSHER_URL": pusher_url},
+                             root / "runserver.log") as backend_url:
+            webhooks = f"{backend_url}/pusher/webhooks/"
+            soketi.extra_env["SOKETI_DEFAULT_APP_WEBHOOKS"] = json.dumps([{
+                "url": webhooks, "event_types": ["channel_occupied", "channel_vacated"]}])
+            try:
+                soketi.start()
+            except SoketiError as exc:
+                pytest.fail(f"soketi failed to start: {exc}", pytrace=False)
+            with AuthServer(contract, soketi.key, soketi.secret, tokens, origin=ORIGIN) as auth:
+                values = {"PUSHER_URL": pusher_url, "HOTELMATE_RT_AUTH_ENDPOINT": auth.url,
+                          "DJANGO_SETTINGS_MODULE": "hotelmate.settings",
+                          "HOTELMATE_RT_WEBHOOK_URL": webhooks, **TOKENS}
+                missing = sorted(set(EXPORTS) - set(values) - {CLUSTER_EXPORT})
+                assert not missing, f"the README exports {missing}: give the test a value for each"
+                world = World(soketi, auth, contract, backend, frontend, env, values, opened)
+                try:
+                    yield world
+                finally:
+                    world.emitter.close()
+    finally:
+        soketi.close()
 
 
 # -- what each command needs beyond "exits 0 by itself" -----------------------------------------
@@ -415,6 +447,34 @@ def _watch(run: Running, world: World) -> None:
             return
 
 
+def _relay_worker(run: Running, world: World) -> None:
+    """The worker sends the pending row to the guest's page; SIGTERM stops it after its pass."""
+    run.wait_for(r"hotelmate-rt relay on database 'default'")
+    assert world.page is not None
+    world.page.wait_for(lambda f: f.event == "booking_updated" and
+                        f.data.get("changed_fields") == ["relay-worker"], timeout=30)
+    run.wait_for(r"sent 1, retrying 0, dead 0")
+    run.terminate()
+
+
+def _listen_cluster(run: Running, world: World) -> None:
+    """On node A; an offer sent through node B arrives (the Redis adapter); node A dies: the
+    probe fails over to B, subscribes again and reports the gap; an offer arrives again; Ctrl-C."""
+    assert world.cluster is not None
+    first, second = world.cluster.nodes
+    run.wait_for(rf"subscribed hotel-{HOTEL}\b")
+    with _emitter_on(second, world.contract) as through_b:
+        offer = event_example(world.contract, "offer-created")
+        through_b.emit("offer-created", offer, hotel_slug=HOTEL)
+        run.wait_for(r"offer-created\s+conforms")
+        first.kill()
+        run.wait_for(rf"subscribed again hotel-{HOTEL}\b")
+        run.wait_for(r"gap \d+\.\d s")
+        through_b.emit("offer-created", offer, hotel_slug=HOTEL)
+        run.wait_for(r"offer-created\s+conforms[\s\S]*offer-created\s+conforms")
+    run.interrupt()
+
+
 SPECS: list[tuple[str, Spec]] = [
     (r"^hotelmate-rt listen --as guest", Spec(interact=_listen_guest)),
     (r"^hotelmate-rt listen --as staff", Spec(interact=_listen_staff)),
@@ -425,9 +485,27 @@ SPECS: list[tuple[str, Spec]] = [
     (r"^hotelmate-rt console", Spec(interact=_console)),
     (r"^hotelmate-rt triage booking .*--watch", Spec(interact=_watch, around=World.guest_page,
                                                      expect=("every expected event arrived",))),
-    (r"^hotelmate-rt doctor ", Spec(expect=("All checks pass",))),
+    # the guest's page is open (soketi's webhooks said so) and one of its events is dead: found
+    (r"^hotelmate-rt triage booking .*--database default", Spec(
+        codes=(1,), around=lambda w: w.outbox(dead_row("triage"), page=True),
+        expect=("private-booking-BK-2025-0002 has had a subscriber since",
+                "1 event(s) for BK-2025-0002 are dead in the outbox"))),
+    (r"^hotelmate-rt doctor\b", Spec(expect=("All checks pass",))),
     (r"^hotelmate-rt emit ", Spec(expect=("booking_checked_in sent",))),
+    (r"^hotelmate-rt replay --database default", Spec(
+        around=lambda w: w.outbox(dead_row("cli-replay", "BK-2025-0003")),
+        expect=("still failing 0 (outbox rows in database 'default')",))),
     (r"^hotelmate-rt replay ", Spec(expect=("resent 1, still failing 0",))),
+    (r"^python manage\.py hotelmate_rt_relay --once", Spec(
+        around=lambda w: w.outbox(outbox_row("relay-once"),
+                                  outbox_row("old", "sent", sent_days_ago=30)),
+        expect=("sent 1, retrying 0, dead 0", "pruned 1 sent rows"))),
+    (r"^python manage\.py hotelmate_rt_relay", Spec(
+        interact=_relay_worker, around=lambda w: w.outbox(outbox_row("relay-worker"), page=True),
+        expect=("sent 1, retrying 0, dead 0",))),
+    (r"^python manage\.py hotelmate_rt_replay --booking BK-2025-0002", Spec(
+        around=lambda w: w.outbox(dead_row("manage-replay"), dead_row("other", "BK-2025-0004")),
+        expect=("resent 1, still failing 0 (database:default)",))),
     (r"^hotelmate-rt contract show booking_checked_in", Spec(expect=("example payload",))),
     (r"^hotelmate-rt contract diff old\.yaml new\.yaml --scan backend",
      Spec(expect=("send sites that must now set `$.checked_in_by`: backend/bookings/views.py",))),
@@ -446,10 +524,32 @@ SPECS: list[tuple[str, Spec]] = [
 ]
 """(regex on the one-line command, Spec); the first match wins, else Spec() (exit 0)."""
 
+CLUSTER_SPECS: list[tuple[str, Spec]] = [
+    (r"^hotelmate-rt listen ", Spec(codes=(1,), interact=_listen_cluster,
+                                    expect=("1 gap(s)", "2 event(s), 0 violation(s)"))),
+    (r"^hotelmate-rt doctor\b", Spec(expect=(
+        "All checks pass", "events sent through each of 2 nodes reached every other node"))),
+]
+"""The same for the commands against the cluster (a gap after a node died is a finding: 1)."""
+
+WHEN_EXPORTED: dict[str, list[tuple[str, str]]] = {
+    "HOTELMATE_RT_WEBHOOK_URL": [(r"^hotelmate-rt doctor\b",
+                                  "accepts a signed webhook and refuses a forged one")],
+}
+"""Once the README exports a variable: (regex on the command, words its output must have)."""
+
 
 def spec_for(command: ReadmeCommand) -> Spec:
     """The spec of a README command."""
-    return next((spec for pattern, spec in SPECS if re.search(pattern, command.flat)), Spec())
+    specs = CLUSTER_SPECS if CLUSTER_EXPORT in command.exports else SPECS
+    return next((spec for pattern, spec in specs if re.search(pattern, command.flat)), Spec())
+
+
+def expected_words(command: ReadmeCommand) -> tuple[str, ...]:
+    """What the command's output must say: its spec's words and those of its exports."""
+    more = [words for name in command.exports for pattern, words in WHEN_EXPORTED.get(name, [])
+            if re.search(pattern, command.flat)]
+    return (*spec_for(command).expect, *more)
 
 
 # -- the tests ----------------------------------------------------------------------------------
@@ -467,27 +567,33 @@ def test_the_readme_has_commands_and_markers_with_reasons() -> None:
 
 
 def test_every_variable_a_command_uses_is_one_the_readme_exports() -> None:
-    """A `$VAR` in a command is exported in the README (or set by the step itself)."""
+    """A `$VAR` in a command is exported earlier in the README (or set by the step itself)."""
     for command in COMMANDS:
         own = set(re.findall(r"^\s*([A-Z_][A-Z0-9_]*)=", command.text, re.M))
         used = set(re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", command.text)) - own
-        assert used <= set(EXPORTS), \
-            f"README line {command.line} uses {sorted(used - set(EXPORTS))}, never exported"
+        assert used <= set(command.exports), f"README line {command.line} uses " \
+            f"{sorted(used - set(command.exports))}, not exported before it"
+    cluster = [c for c in COMMANDS if CLUSTER_EXPORT in c.exports]
+    assert cluster and all(not c.skip for c in cluster), "the cluster's commands all run"
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[f"L{c.line}:{c.flat[:48]}" for c in COMMANDS])
-def test_readme_command_runs_as_written(command: ReadmeCommand, world: World) -> None:
+def test_readme_command_runs_as_written(command: ReadmeCommand, world: World,
+                                       request: pytest.FixtureRequest) -> None:
     """Run one README command through bash; check its exit code, output and files."""
     if command.skip:
         pytest.skip(f"README: not run by the tests: {command.skip}")
     spec = spec_for(command)
     cwd = world.frontend if re.search(r"\.\./backend\b", command.text) else world.backend
+    if CLUSTER_EXPORT in command.exports:
+        world.cluster = request.getfixturevalue("soketi_cluster")
+        request.addfinalizer(lambda: setattr(world, "cluster", None))
     around = spec.around(world) if spec.around is not None else nullcontext()
     contract = world.backend / "channels.yaml"
     saved = contract.read_bytes()
     try:
         with around:
-            run = Running(command, cwd, world.env)
+            run = Running(command, cwd, world.env_for(command))
             try:
                 if spec.interact is not None:
                     spec.interact(run, world)
@@ -500,7 +606,7 @@ def test_readme_command_runs_as_written(command: ReadmeCommand, world: World) ->
     output = run.output
     assert code in spec.codes, f"exit {code} (expected {spec.codes}):\n{output[-4000:]}"
     assert "Traceback" not in output, output[-4000:]
-    for words in spec.expect:
+    for words in expected_words(command):
         assert words in output, f"{words!r} not in the output:\n{output[-4000:]}"
     for name in spec.creates:
         assert (cwd / name).is_file() and (cwd / name).stat().st_size > 0, f"no {name}"

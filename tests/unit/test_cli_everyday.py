@@ -228,6 +228,46 @@ def test_a_refusal_without_a_status_does_not_print_none() -> None:
                                               source="auth-endpoint", reason="unreachable",
                                               meaning="could not reach the auth endpoint", at=0))
     assert "None" not in unreachable
-    assert "by auth-endpoint: unreachable; could not reach" in unreachable
+    assert "no answer from the auth endpoint (unreachable); could not reach" in unreachable
     refused = describe(SubscriptionFailed(channel="x", source="server", status=4009, at=0))
     assert "by server (status 4009)" in refused
+
+
+def test_an_unreachable_auth_endpoint_is_not_called_a_refusal() -> None:
+    """Nobody refused a channel whose auth endpoint never answered: each line, the folded line of
+    a many-channel session and the summary say 'not subscribed: no answer', never 'refused'."""
+    import io
+
+    from hotelmate_rt.cli.output import Sink
+    from hotelmate_rt.cli.reporters.probe import TextRenderer
+    from hotelmate_rt.probes import ProbeSummary, SubscriptionFailed
+
+    def failure(name: str, reason: str, status: int | None = None) -> SubscriptionFailed:
+        return SubscriptionFailed(channel=name, source="auth-endpoint", status=status,
+                                  reason=reason, meaning="gave up after 300 s of retries", at=0)
+
+    for count in (1, 20):  # one line per channel, then folded per template
+        out = io.StringIO()
+        renderer = TextRenderer(Sink(out, to_file=True))
+        names = [f"private-booking-BK-2025-{n:04d}" for n in range(count)]
+        summary = ProbeSummary()
+        renderer.begin("guest", [(n, "guest-booking") for n in names], summary)
+        for name in names:
+            renderer.show(failure(name, "timeout" if name.endswith("1") else "unreachable"))
+            summary.refused[name] = "timeout" if name.endswith("1") else "unreachable"
+        renderer.end(summary, None)
+        text = out.getvalue()
+        assert "refused" not in text, text
+        assert "not subscribed" in text and "no answer from the auth endpoint" in text
+        assert f"{count} channel(s) not subscribed: no answer" in text
+        assert f"{count} channel(s) not subscribed: no answer" in summary.problems
+        assert not any("refused" in p for p in summary.problems)
+    out = io.StringIO()
+    renderer = TextRenderer(Sink(out, to_file=True))
+    summary = ProbeSummary()
+    renderer.begin("guest", [("private-x", None)], summary)
+    renderer.show(failure("private-x", "forbidden", 403))
+    summary.refused["private-x"] = "forbidden"
+    renderer.end(summary, None)
+    assert "subscription refused private-x by auth-endpoint (status 403)" in out.getvalue()
+    assert "1 channel(s) refused" in out.getvalue()

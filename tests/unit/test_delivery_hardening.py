@@ -325,21 +325,53 @@ def test_triage_finds_a_stranded_claim_of_the_default_dead_letter(
     assert check is not None and check.status.value == "fail" and check.code == "dead-lettered"
 
 
-def test_triage_without_the_apps_database_skips_its_checks_and_says_why(tmp_path: Path) -> None:
-    """`triage --database default` with no DJANGO_SETTINGS_MODULE: both checks skip with the fix.
+def test_the_backends_settings_module_is_found_in_the_current_directory(tmp_path: Path) -> None:
+    """`triage --database` run in the backend's directory imports DJANGO_SETTINGS_MODULE from it,
+    as `python manage.py` would (it said "Django settings do not load (ModuleNotFoundError)")."""
+    (tmp_path / "mysite").mkdir()
+    (tmp_path / "mysite" / "__init__.py").write_text("")
+    (tmp_path / "mysite" / "settings.py").write_text(
+        "SECRET_KEY = 'x'\nINSTALLED_APPS = ['hotelmate_rt.django']\nUSE_TZ = True\n"
+        "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', "
+        f"'NAME': {str(tmp_path / 'db.sqlite3')!r}}}}}\n")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PUSHER_", "HOTELMATE_RT_", "DJANGO_", "PYTHONPATH"))}
+    script = Path(sys.executable).parent / "hotelmate-rt"  # not `python -m`: no cwd on its path
+    done = subprocess.run([str(script), "triage", "booking", "BK-2025-0002", "--database",
+                           "default", "--json", "--contract", str(ROOT / "channels.yaml")],
+                          capture_output=True, text=True,
+                          env={**env, "DJANGO_SETTINGS_MODULE": "mysite.settings"}, cwd=tmp_path,
+                          timeout=60)
+    outbox = next(c for c in json.loads(done.stdout)["checks"] if c["id"] == "sent.outbox")
+    assert outbox["status"] == "skip"
+    assert f"the backend's SQLite database {tmp_path / 'db.sqlite3'} does not exist here" in \
+        outbox["summary"], outbox
 
-    An empty dead-letter file gives triage one thing it can check (with nothing at all it
-    "could not run" and exits 2).
-    """
+
+def test_triage_without_the_apps_database_skips_its_checks_and_says_why(tmp_path: Path) -> None:
+    """`triage --database default` with no DJANGO_SETTINGS_MODULE: both checks skip with the fix;
+    the exit code is the other checks' (0 here), or 2 naming the cause when nothing else ran."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PUSHER_", "HOTELMATE_RT_", "DJANGO_"))}
-    (tmp_path / "empty.jsonl").write_text("")
-    done = subprocess.run([sys.executable, "-m", "hotelmate_rt.cli.app", "triage", "booking",
-                           "BK-2025-0002", "--database", "default", "--dead-letter", "empty.jsonl",
-                           "--json", "--contract", str(ROOT / "channels.yaml")],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    dead = tmp_path / "dead.jsonl"
+    dead.write_text("")
+
+    def triage(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hotelmate_rt.cli.app", "triage", "booking",
+                               "BK-2025-0002", "--database", "default", "--json", "--contract",
+                               str(ROOT / "channels.yaml"), *extra],
+                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+
+    done = triage("--dead-letter", str(dead))  # one check that can run: the dead letter
     assert done.returncode == 0, done.stderr
-    checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+    report = json.loads(done.stdout)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["sent.dead-letter"]["status"] == "pass"
     for check_id in ("booking.history", "sent.outbox"):
         assert checks[check_id]["status"] == "skip"
         assert "DJANGO_SETTINGS_MODULE" in checks[check_id]["summary"]
+    alone = triage()  # nothing else to check: exit 2, the sentence names the database's cause
+    assert alone.returncode == 2, alone.stderr
+    could_not_run = json.loads(alone.stdout)["could_not_run"]
+    assert could_not_run.startswith("nothing could be checked for BK-2025-0002 (--database "
+                                    "default: set DJANGO_SETTINGS_MODULE")

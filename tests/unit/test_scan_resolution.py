@@ -7,6 +7,7 @@ from pathlib import Path
 from hotelmate_rt.contracts import Contract, load_contract_text
 from hotelmate_rt.scan import ScanResult, scan
 from hotelmate_rt.scan.match import ChannelMatcher
+from hotelmate_rt.scan.rules import LIFECYCLE_RULES, Level
 from hotelmate_rt.scan.symbols import Hole
 from tests.helpers import CONTRACT_PATH, site_rules_only, write_tree
 
@@ -32,8 +33,10 @@ ENVELOPE = """
 
 
 def run(contract: Contract, root: Path) -> ScanResult:
-    """Scan a tree with coverage rules off."""
-    return scan([root], contract, site_rules_only(), root=root)
+    """Scan a tree with coverage and lifecycle rules off (these tests are about names)."""
+    config = site_rules_only()
+    config.severity.update(dict.fromkeys(LIFECYCLE_RULES, Level.OFF))
+    return scan([root], contract, config, root=root)
 
 
 def channels(result: ScanResult) -> list[list[str]]:

@@ -209,11 +209,19 @@ def test_tool_settings_read_the_outbox_and_webhook_variables(tmp_path: Path) -> 
 
 def test_doctor_takes_the_webhook_url_from_the_flag_else_the_settings(tmp_path: Path) -> None:
     """`--webhook-url` wins; without it, HOTELMATE_RT_WEBHOOK_URL (env or --env-file) is used."""
+    pusher = {"PUSHER_URL": "http://test-key:test-secret@127.0.0.1:6001/apps/4242"}
     env_file = tmp_path / ".env"
     env_file.write_text("HOTELMATE_RT_WEBHOOK_URL=https://from-file/hooks/\n")
-    env = {"PUSHER_URL": "http://key:secret@127.0.0.1:6001/apps/1"}  # doctor needs a server
-    options = DoctorOptions(env=env, backend_env_file=env_file, contract=ROOT / "channels.yaml")
+    options = DoctorOptions(env=pusher, backend_env_file=env_file,
+                            contract=ROOT / "channels.yaml")
     assert DoctorContext(options).webhook_url == "https://from-file/hooks/"
     options.webhook_url = "https://flag/hooks/"
     assert DoctorContext(options).webhook_url == "https://flag/hooks/"
-    assert DoctorContext(DoctorOptions(env=env, contract=ROOT / "channels.yaml")).webhook_url == ""
+    environment = DoctorOptions(env={**pusher, "HOTELMATE_RT_WEBHOOK_URL": "https://env/hooks/"},
+                                contract=ROOT / "channels.yaml")
+    assert DoctorContext(environment).webhook_url == "https://env/hooks/"
+    assert DoctorContext(DoctorOptions(env=pusher, contract=ROOT / "channels.yaml")
+                         ).webhook_url == ""
+    with pytest.raises(ConfigError, match="no Pusher settings found"):  # the CLI's exit 2
+        DoctorContext(DoctorOptions(env={}, backend_env_file=env_file,
+                                    contract=ROOT / "channels.yaml"))

@@ -27,6 +27,8 @@ MAX_LINES_PER_SECOND = 25
 MANY_CHANNELS = 12
 DATA_CHARS = 2000
 NOT_IN_CONTRACT = "(not in contract)"
+SOURCES = {"auth-endpoint": "auth endpoint", "server": "server"}
+"""How a subscription failure's source reads in a sentence."""
 _LEVEL_STYLE = {Level.NOTE: "green", Level.WARNING: "yellow", Level.ERROR: "red"}
 
 
@@ -167,6 +169,8 @@ class TextRenderer:
 
     def _flush_channels(self) -> None:
         """Print the subscriptions and refusals folded so far, per template."""
+        from hotelmate_rt.probes.events import unanswered
+
         if self._subscribed:
             again = " again" if self._again else ""
             self._print(f"[cyan]subscribed{again}[/] {len(self._subscribed)} channel(s): "
@@ -174,6 +178,11 @@ class TextRenderer:
             self._subscribed.clear()
         for (source, status, reason), names in self._refused.items():
             shown = ", ".join(escape(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
+            if unanswered(status, reason):
+                self._print(f"[bold red]not subscribed[/] {len(names)} channel(s): no answer "
+                            f"from the {SOURCES.get(source, source)} ({escape(reason)}) "
+                            f"[dim]({shown})[/]")
+                continue
             self._print(f"[bold red]subscription refused[/] {len(names)} channel(s) by {source}"
                         f"{f' (status {status})' if status is not None else ''}: "
                         f"{escape(reason)} [dim]({shown})[/]")
@@ -220,6 +229,8 @@ class TextRenderer:
 
     def end(self, summary: ProbeSummary, recording: str | None) -> None:
         """Stop the status line and print the summary."""
+        from hotelmate_rt.probes.events import unanswered
+
         self._flush_held()
         if self._live is not None:
             self._live.stop()
@@ -238,10 +249,13 @@ class TextRenderer:
             total = sum(g.seconds for g in summary.gaps)
             self.console.print(f"[yellow]{len(summary.gaps)} gap(s), {total:.1f} s in total: "
                                "events sent during a gap may have been missed[/]")
-        if summary.refused:
-            shown = ", ".join(escape(n) for n in sorted(summary.refused)[:3])
-            self.console.print(f"[red]{len(summary.refused)} channel(s) refused[/] ({shown}"
-                               f"{' …' if len(summary.refused) > 3 else ''})")
+        silent = sorted(n for n, why in summary.refused.items() if unanswered(None, why))
+        refused = sorted(n for n in summary.refused if n not in silent)
+        for names, what in ((refused, "refused"), (silent, "not subscribed: no answer")):
+            if names:
+                shown = ", ".join(escape(n) for n in names[:3])
+                self.console.print(f"[red]{len(names)} channel(s) {what}[/] ({shown}"
+                                   f"{' …' if len(names) > 3 else ''})")
         if summary.frame_findings:
             kinds = ", ".join(f"{n} {k}" for k, n in summary.frame_problems.most_common())
             self.console.print(f"[red]{summary.frame_findings} malformed or unexpected "
@@ -273,6 +287,10 @@ def describe(event: ProbeEvent) -> str:
         again = " again" if event.resubscribed else ""
         return f"[cyan]subscribed{again}[/] {escape(event.channel)}" \
                f" [dim]({escape(event.channel_id or 'not in contract')})[/]"
+    if isinstance(event, SubscriptionFailed) and event.unanswered:
+        return f"[bold red]not subscribed[/] {escape(event.channel)}: no answer from the " \
+               f"{SOURCES.get(event.source, event.source)} ({escape(event.reason)}); " \
+               f"{escape(event.meaning)}"
     if isinstance(event, SubscriptionFailed):
         return f"[bold red]subscription refused[/] {escape(event.channel)} by " \
                f"{event.source}{'' if event.status is None else f' (status {event.status})'}: " \
