@@ -31,7 +31,8 @@ class ExitCode(enum.IntEnum):
 ContractOption = typer.Option(
     None, "--contract", "-c", envvar="HOTELMATE_RT_CONTRACT",
     help="Contract file [default: ./channels.yaml; env HOTELMATE_RT_CONTRACT].")
-__all__ = ["SHARED", "ContractOption", "ExitCode", "JsonOption", "fail", "load", "print_error",
+__all__ = ["SHARED", "ContractOption", "ExitCode", "JsonOption", "fail", "load", "load_failed",
+           "print_error",
            "print_json", "print_ndjson", "shared_options", "stderr", "stdout", "write_text"]
 
 SHARED: Any = object()
@@ -84,13 +85,21 @@ def load(path: Path | None, json_errors: bool = False) -> Contract:
     try:
         return load_contract(path)
     except ContractLoadError as exc:
-        if json_errors:
-            print_json({"ok": False, "load_errors": [p.to_dict() for p in exc.problems]})  # type: ignore[attr-defined]
-        else:
-            console = stderr()
-            for problem in exc.problems:
-                console.print(f"[bold red]error:[/] {escape(str(problem))}")
-        raise typer.Exit(int(ExitCode.USAGE)) from None
+        load_failed(exc.problems, json_errors)
+
+
+def load_failed(problems: Any, json_errors: bool = False, **context: Any) -> NoReturn:
+    """Report every located problem of a contract that did not load and exit 2.
+
+    As one JSON document (`context` keys before `load_errors`), else one error line each.
+    """
+    if json_errors:
+        print_json({"ok": False, **context, "load_errors": [p.to_dict() for p in problems]})
+    else:
+        console = stderr()
+        for problem in problems:
+            print_error(console, str(problem))
+    raise typer.Exit(int(ExitCode.USAGE))
 
 
 def write_text(text: str, out: Path | None) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from .common import SHARED, ContractOption, ExitCode, shared_options, stderr
+from .common import SHARED, ContractOption, ExitCode, print_error, shared_options, stderr
 from .output import Format, JsonOption, MarkdownOption, Reporter, Sink, choose_format, format_option
 
 if TYPE_CHECKING:
@@ -234,9 +234,7 @@ def _could_not_run(message: str, fmt: Format) -> NoReturn:
         Sink(sys.stdout).json({"ok": False, "exit_code": int(ExitCode.USAGE),
                                "could_not_run": text})
     else:
-        from .output import escape
-
-        stderr().print(f"[bold red]error:[/] {escape(text)}")
+        print_error(stderr(), text)
     raise typer.Exit(int(ExitCode.USAGE))
 
 
