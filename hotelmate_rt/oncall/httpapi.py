@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotelmate_rt.errors import ProbeError
-from hotelmate_rt.excerpt import body_excerpt, looks_like_html
+from hotelmate_rt.excerpt import body_excerpt, looks_like_html, one_line
 from hotelmate_rt.settings import PusherSettings
 
 
@@ -217,5 +217,4 @@ def _short(exc: BaseException) -> str:
     """Shorten an exception's text to its cause: never the signed request URL or its query."""
     text = str(exc).rsplit("Caused by ", 1)[-1]
     text = re.sub(r"\?[^\s'\")]*", "", text)  # a URL's query carries auth_key and auth_signature
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 240 else flat[:239].rstrip() + "…"
+    return one_line(text, 240)
