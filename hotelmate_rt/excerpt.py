@@ -11,7 +11,7 @@ import html
 import json
 import re
 
-__all__ = ["ERROR_KEYS", "body_excerpt", "looks_like_html"]
+__all__ = ["ERROR_KEYS", "body_excerpt", "looks_like_html", "one_line"]
 
 ERROR_KEYS = ("error", "detail", "message", "reason")
 """The JSON keys an error body names its reason with (Pusher, soketi, Django REST framework)."""
@@ -28,7 +28,7 @@ def looks_like_html(text: str, content_type: str = "") -> bool:
         (head.startswith("<") and "<html" in head)
 
 
-def _one_line(text: str, limit: int) -> str:
+def one_line(text: str, limit: int) -> str:
     """Collapse whitespace and cut at `limit` characters (with an ellipsis)."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
@@ -43,17 +43,17 @@ def body_excerpt(body: str | bytes, content_type: str = "", limit: int = 160) ->
     if looks_like_html(text, content_type):
         for pattern in (_TITLE, _HEADING):
             found = pattern.search(text)
-            words = _one_line(html.unescape(_TAG.sub(" ", found.group(1))), 80) if found else ""
+            words = one_line(html.unescape(_TAG.sub(" ", found.group(1))), 80) if found else ""
             if words:
                 return f"HTML page {words!r}"
         return "HTML page (no title)"
     try:
         parsed = json.loads(text)
     except ValueError:
-        return _one_line(text, limit)
+        return one_line(text, limit)
     if isinstance(parsed, dict):
         for key in ERROR_KEYS:
             value = parsed.get(key)
             if isinstance(value, str) and value.strip():
-                return _one_line(value, limit)
-    return _one_line(json.dumps(parsed, ensure_ascii=False), limit)
+                return one_line(value, limit)
+    return one_line(json.dumps(parsed, ensure_ascii=False), limit)

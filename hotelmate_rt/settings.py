@@ -27,7 +27,8 @@ The secret never appears in a repr, a description or an error.
 
 The tool's own delivery settings (`HOTELMATE_RT_OUTBOX`, `HOTELMATE_RT_WEBHOOK_URL`, and the
 test project's `HOTELMATE_RT_TEST_DB_URL`) are read by `load_tool_settings`, from the same
-environment and env file; a Django app's `settings.HOTELMATE_RT` keys are read by
+environment and env file; a lone variable read where it is used (`HOTELMATE_RT_DEAD_LETTER`) by
+`tool_variable`; a Django app's `settings.HOTELMATE_RT` keys are read by
 `hotelmate_rt.django.conf`, after these variables.
 """
 
@@ -46,7 +47,7 @@ from hotelmate_rt.errors import ConfigError
 __all__ = [
     "FRONTEND_PREFIXES", "TOOL_PREFIX", "VARIABLES", "FrontendSettings", "PusherSettings",
     "ToolSettings", "flag_overrides", "load_settings", "load_tool_settings", "parse_env_text",
-    "read_env_file",
+    "read_env_file", "tool_variable",
 ]
 
 TOOL_PREFIX = "HOTELMATE_RT_"
@@ -396,6 +397,15 @@ class ToolSettings:
     """HOTELMATE_RT_WEBHOOK_URL: the backend's Pusher webhook endpoint, checked by `doctor`."""
     test_db_url: str = ""
     """HOTELMATE_RT_TEST_DB_URL: the test project's database (`postgresql://...`, `sqlite:///...`)."""
+
+
+def tool_variable(name: str, env: Mapping[str, str] | None = None) -> str:
+    """Return one `HOTELMATE_RT_<name>` value of the environment ('' when unset).
+
+    For a setting read where it is used, alone: the dead-letter file (`DEAD_LETTER`) and the
+    contract path (`CONTRACT`; `contracts/` reads it itself, since it imports nothing of this).
+    """
+    return (os.environ if env is None else env).get(TOOL_PREFIX + name) or ""
 
 
 def load_tool_settings(env: Mapping[str, str] | None = None, *,

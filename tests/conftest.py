@@ -53,24 +53,25 @@ def free_port() -> Callable[[], int]:
     return _free_port
 
 
-@pytest.fixture(scope="session")
-def soketi() -> Iterator[SoketiServer]:
-    """One soketi server shared by the whole session (do not restart it: use fresh_soketi)."""
+def _serve_soketi() -> Iterator[SoketiServer]:
+    """Serve the test app on a soketi server of its own (a free port) until the fixture ends."""
     server = SoketiServer(_free_port(), TEST_APP_ID, TEST_KEY, TEST_SECRET)
     try:
         yield _start(server)
     finally:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def soketi() -> Iterator[SoketiServer]:
+    """One soketi server shared by the whole session (do not restart it: use fresh_soketi)."""
+    yield from _serve_soketi()
 
 
 @pytest.fixture
 def fresh_soketi() -> Iterator[SoketiServer]:
     """A soketi server of this test's own, which the test may stop, kill or restart."""
-    server = SoketiServer(_free_port(), TEST_APP_ID, TEST_KEY, TEST_SECRET)
-    try:
-        yield _start(server)
-    finally:
-        server.close()
+    yield from _serve_soketi()
 
 
 # -- the soketi cluster (issue 16): Redis + soketi nodes on the Redis adapter ------------------

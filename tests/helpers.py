@@ -17,6 +17,7 @@ from pathlib import Path
 from hotelmate_rt.contracts import Contract, load_contract
 from hotelmate_rt.emitters import RetryPolicy
 from hotelmate_rt.scan import ScanConfig, parse_config
+from hotelmate_rt.testing.soketi import SoketiServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT_PATH = ROOT / "channels.yaml"
@@ -65,3 +66,12 @@ def run_cli(*args: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None,
     return subprocess.run([sys.executable, "-m", "hotelmate_rt", *args], cwd=cwd,
                           env={**base, **(env or {})}, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def env_for(server: SoketiServer, **changes: str) -> dict[str, str]:
+    """The backend PUSHER_* environment for a soketi server, with some values changed."""
+    env = {"PUSHER_APP_ID": server.app_id, "PUSHER_KEY": server.key,
+           "PUSHER_SECRET": server.secret, "PUSHER_HOST": server.host,
+           "PUSHER_PORT": str(server.port), "PUSHER_TLS": "false"}
+    env.update(changes)
+    return env

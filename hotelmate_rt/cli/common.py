@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 
@@ -28,8 +31,13 @@ class ExitCode(enum.IntEnum):
 ContractOption = typer.Option(
     None, "--contract", "-c", envvar="HOTELMATE_RT_CONTRACT",
     help="Contract file [default: ./channels.yaml; env HOTELMATE_RT_CONTRACT].")
-__all__ = ["ContractOption", "ExitCode", "JsonOption", "fail", "load", "print_error",
-           "print_json", "print_ndjson", "stderr", "stdout", "write_text"]
+__all__ = ["SHARED", "ContractOption", "ExitCode", "JsonOption", "fail", "load", "load_failed",
+           "print_error",
+           "print_json", "print_ndjson", "shared_options", "stderr", "stdout", "write_text"]
+
+SHARED: Any = object()
+"""The default of the parameter that receives what `shared_options`' collector returns."""
+_R = TypeVar("_R")
 
 
 def stdout() -> Console:
@@ -77,13 +85,21 @@ def load(path: Path | None, json_errors: bool = False) -> Contract:
     try:
         return load_contract(path)
     except ContractLoadError as exc:
-        if json_errors:
-            print_json({"ok": False, "load_errors": [p.to_dict() for p in exc.problems]})  # type: ignore[attr-defined]
-        else:
-            console = stderr()
-            for problem in exc.problems:
-                console.print(f"[bold red]error:[/] {escape(str(problem))}")
-        raise typer.Exit(int(ExitCode.USAGE)) from None
+        load_failed(exc.problems, json_errors)
+
+
+def load_failed(problems: Any, json_errors: bool = False, **context: Any) -> NoReturn:
+    """Report every located problem of a contract that did not load and exit 2.
+
+    As one JSON document (`context` keys before `load_errors`), else one error line each.
+    """
+    if json_errors:
+        print_json({"ok": False, **context, "load_errors": [p.to_dict() for p in problems]})
+    else:
+        console = stderr()
+        for problem in problems:
+            print_error(console, str(problem))
+    raise typer.Exit(int(ExitCode.USAGE))
 
 
 def write_text(text: str, out: Path | None) -> None:
@@ -97,3 +113,37 @@ def write_text(text: str, out: Path | None) -> None:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
+
+
+def shared_options(collect: Callable[..., Any]
+                   ) -> Callable[[Callable[..., _R]], Callable[..., _R]]:
+    """Declare options once for several commands: `collect`'s parameters are typer options.
+
+    The decorated command's parameter whose default is `SHARED` and whose type is what `collect`
+    returns receives `collect(**options)` (so several collectors can serve one command);
+    the signature typer reads has `collect`'s parameters in its place (so `--help` lists them
+    there).
+    """
+    shared = list(inspect.signature(collect, eval_str=True).parameters.values())
+
+    def decorate(command: Callable[..., _R]) -> Callable[..., _R]:
+        """Splice the shared options into `command`'s signature."""
+        own = inspect.signature(command, eval_str=True)
+        params = list(own.parameters.values())
+        kind = inspect.signature(collect, eval_str=True).return_annotation
+        (slot,) = [p for p in params if p.default is SHARED and p.annotation == kind]
+        at = params.index(slot)
+
+        @functools.wraps(command)
+        def run(**kwargs: Any) -> _R:
+            """Collect the shared options, then run the command."""
+            kwargs[slot.name] = collect(**{p.name: kwargs.pop(p.name) for p in shared})
+            return command(**kwargs)
+
+        merged = [*params[:at], *shared, *params[at + 1:]]
+        run.__signature__ = own.replace(parameters=merged)  # type: ignore[attr-defined]
+        run.__annotations__ = {**{p.name: p.annotation for p in merged},
+                               "return": own.return_annotation}
+        return run
+
+    return decorate

@@ -34,9 +34,9 @@ def _contract_path(argument: Path | None, option: Path | None) -> Path | None:
 
 def _from_env() -> Path | None:
     """The contract path in HOTELMATE_RT_CONTRACT, if set (typer fills --contract from it)."""
-    import os
+    from hotelmate_rt.settings import tool_variable
 
-    value = os.environ.get("HOTELMATE_RT_CONTRACT")
+    value = tool_variable("CONTRACT")
     return Path(value) if value else None
 
 

@@ -13,8 +13,11 @@ from .output import Format, JsonOption, choose_format, choose_value, format_opti
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
+    from hotelmate_rt.emitters import PusherTransport, RetryPolicy
 
 FORMATS = (Format.TEXT, Format.JSON)
+FORMAT_OPTION = format_option(FORMATS)
+TIMEOUT_OPTION = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds.")
 
 
 def _quiet_library_log() -> None:
@@ -64,6 +67,24 @@ def _example(contract: Contract, event: str) -> Any:
     return event_example(contract, name.event)
 
 
+def _transport(timeout: float) -> PusherTransport:
+    """Build the transport to the server in PUSHER_URL / PUSHER_* (exit 2 saying what is missing)."""
+    from hotelmate_rt.emitters import PusherTransport
+    from hotelmate_rt.errors import ConfigError
+
+    try:
+        return PusherTransport.from_env(timeout=timeout)
+    except ConfigError as exc:
+        fail(str(exc), hint="e.g. PUSHER_URL=http://KEY:SECRET@127.0.0.1:6001/apps/APP_ID")
+
+
+def _retry(timeout: float) -> RetryPolicy:
+    """The CLI's sends: three attempts within three timeouts."""
+    from hotelmate_rt.emitters import RetryPolicy
+
+    return RetryPolicy(attempts=3, deadline=timeout * 3)
+
+
 def emit_command(
     event: str = typer.Argument(..., help="Event name from the contract, e.g. booking_checked_in."),
     param: list[str] = typer.Option([], "--param", "-p",
@@ -75,14 +96,14 @@ def emit_command(
     only: list[str] = typer.Option([], "--only", help="Send only to this channel id (repeatable)."),
     target: str | None = typer.Option(None, "--target", help="Payload-limit target (contract)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and show channels; send nothing."),
-    timeout: float = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds."),
+    timeout: float = TIMEOUT_OPTION,
     contract_path: Path | None = ContractOption,
-    output_format: str = format_option(FORMATS),
+    output_format: str = FORMAT_OPTION,
     as_json: bool = JsonOption,
 ) -> None:
     """Send one contract-checked event to the server in PUSHER_URL / PUSHER_* (exit 1 if refused)."""
-    from hotelmate_rt.emitters import Emitter, PusherTransport, RecordingTransport, RetryPolicy
-    from hotelmate_rt.errors import ConfigError, DeliveryError, PayloadRejected
+    from hotelmate_rt.emitters import Emitter, RecordingTransport
+    from hotelmate_rt.errors import DeliveryError, PayloadRejected
 
     from .reporters.emit import REPORTER, EmitReport
 
@@ -96,16 +117,9 @@ def emit_command(
         target = choose_value(target, list(contract.targets), "--target")
     params = _parse_params(param)
     payload = _example(contract, event) if example else _parse_data(data)
-    transport: Any
-    if dry_run:
-        transport = RecordingTransport()
-    else:
-        try:
-            transport = PusherTransport.from_env(timeout=timeout)
-        except ConfigError as exc:
-            fail(str(exc), hint="e.g. PUSHER_URL=http://KEY:SECRET@127.0.0.1:6001/apps/APP_ID")
+    transport: Any = RecordingTransport() if dry_run else _transport(timeout)
     emitter = Emitter(contract, transport, target=target, strict=True, dead_letter=False,
-                      defer=False, retry=RetryPolicy(attempts=3, deadline=timeout * 3))
+                      defer=False, retry=_retry(timeout))
     report: EmitReport
     code = ExitCode.OK
     try:
@@ -136,14 +150,13 @@ def replay_command(
     database: str | None = typer.Option(
         None, "--database", help="Replay the dead outbox rows of this Django database alias "
                                  "instead (needs DJANGO_SETTINGS_MODULE)."),
-    timeout: float = typer.Option(5.0, "--timeout", help="HTTP timeout per attempt, seconds."),
+    timeout: float = TIMEOUT_OPTION,
     contract_path: Path | None = ContractOption,
-    output_format: str = format_option(FORMATS),
+    output_format: str = FORMAT_OPTION,
     as_json: bool = JsonOption,
 ) -> None:
     """Resend every dead-lettered event once; what still fails is kept (exit 1 if any)."""
-    from hotelmate_rt.emitters import DeadLetterFile, Emitter, PusherTransport, RetryPolicy
-    from hotelmate_rt.errors import ConfigError
+    from hotelmate_rt.emitters import DeadLetterFile, Emitter
 
     from .reporters.replay import REPORTER
 
@@ -154,15 +167,12 @@ def replay_command(
     if path is not None and not DeadLetterFile(path).exists():
         fail(f"{path} does not exist (and no stranded {path.name}.replaying-* claim is next to it)")
     contract = load(contract_path, json_errors=fmt is Format.JSON)
-    try:
-        transport = PusherTransport.from_env(timeout=timeout)
-    except ConfigError as exc:
-        fail(str(exc))
+    transport = _transport(timeout)
     if database is not None:
         report = _replay_database(transport, database, contract)
     else:
         emitter = Emitter(contract, transport, dead_letter=False, defer=False, outbox=False,
-                          retry=RetryPolicy(attempts=3, deadline=timeout * 3))
+                          retry=_retry(timeout))
         try:
             report = emitter.replay(path)
         except OSError as exc:

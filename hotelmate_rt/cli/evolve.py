@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import ExitCode, fail, stderr, write_text
+from .common import ExitCode, fail, load_failed, stderr, write_text
 from .output import (
     Format,
     JsonOption,
@@ -131,18 +131,10 @@ def _side(spec: str, default: Path, fmt: Format) -> Side:
     from hotelmate_rt.contracts.diff import load_side
     from hotelmate_rt.errors import ContractLoadError
 
-    from .common import print_json
-
     try:
         return load_side(spec, default)
     except ContractLoadError as exc:
-        if fmt is Format.JSON:
-            print_json({"ok": False, "side": spec,
-                        "load_errors": [p.to_dict() for p in exc.problems]})  # type: ignore[attr-defined]
-        console = stderr()
-        for problem in exc.problems:
-            console.print(f"[bold red]error:[/] {escape(problem)}")
-        raise typer.Exit(int(ExitCode.USAGE)) from None
+        load_failed(exc.problems, fmt is Format.JSON, side=spec)
 
 
 def _send_sites(paths: list[Path], side: Side) -> dict[str, list[str]]:

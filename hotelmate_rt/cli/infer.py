@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .common import ExitCode, fail, stderr, write_text
+from .common import ExitCode, fail, load_failed, write_text
 from .output import Format, JsonOption, choose_format, format_option
 
 FORMATS = (Format.TEXT, Format.JSON)
@@ -41,9 +41,7 @@ def infer_command(
     try:
         drafted = infer(paths, root=Path.cwd(), merge=merge)
     except ContractLoadError as exc:
-        for problem in exc.problems:
-            stderr().print(f"[bold red]error:[/] {problem}", markup=False)
-        raise typer.Exit(int(ExitCode.USAGE)) from None
+        load_failed(exc.problems)
     except (HotelmateRtError, OSError, RecursionError) as exc:
         fail(f"infer failed: {exc}")
     if output is not None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from .common import ContractOption, ExitCode, fail, load
+from .common import SHARED, ContractOption, ExitCode, fail, load, shared_options
 from .output import Format, JsonOption, choose_format, format_option
 
 if TYPE_CHECKING:
@@ -160,7 +160,16 @@ def _channels(channel: list[str] | None, channels_from: Path | None) -> list[str
     return names
 
 
-def listen_command(
+@dataclass(frozen=True, slots=True)
+class SessionFlags:
+    """What the flags listen and record share ask for: the session, its format, the contract."""
+
+    args: SessionArgs
+    fmt: Format
+    contract_path: Path | None
+
+
+def session_flags(
     audience: str | None = AS_OPTION, token: str | None = TOKEN_OPTION,
     booking: list[str] | None = BOOKING_OPTION, hotel: list[str] | None = HOTEL_OPTION,
     room: list[str] | None = ROOM_OPTION, conversation: list[str] | None = CONVERSATION_OPTION,
@@ -175,45 +184,36 @@ def listen_command(
     auth_timeout: float = AUTH_TIMEOUT_OPTION, show_data: bool = SHOW_DATA_OPTION,
     output_format: str = FORMAT_OPTION,
     as_json: bool = JsonOption, contract_path: Path | None = ContractOption,
-) -> None:
+) -> SessionFlags:
+    """Collect the options listen and record share (declared once, here)."""
+    args = SessionArgs(audience, token, _params(booking, hotel, room, conversation, param),
+                       _channels(channel, channels_from), auth_endpoint, sign_locally, secret,
+                       key, host, port, tls, cluster, target, count, until, timeout,
+                       auth_timeout, tuple(node or ()), show_data)
+    fmt = choose_format(output_format, as_json, STREAM_FORMATS)
+    return SessionFlags(args, fmt, contract_path)
+
+
+@shared_options(session_flags)
+def listen_command(session: SessionFlags = SHARED) -> None:
     """Subscribe as a guest, staff member or the public and judge every event received.
 
     Exit 0 when it listened and everything seen conformed; 1 on findings (a violation, a gap
     during which events may have been missed, a refused channel, a malformed frame, --until
     never seen); 2 for usage, connection or auth errors, or when it never listened.
     """
-    args = SessionArgs(audience, token, _params(booking, hotel, room, conversation, param),
-                       _channels(channel, channels_from), auth_endpoint, sign_locally, secret,
-                       key, host, port, tls, cluster, target, count, until, timeout,
-                       auth_timeout, tuple(node or ()), show_data)
-    fmt = choose_format(output_format, as_json, STREAM_FORMATS)
-    raise typer.Exit(int(run_session(args, fmt, contract_path, out=None)))
+    raise typer.Exit(int(run_session(session.args, session.fmt, session.contract_path,
+                                     out=None)))
 
 
+@shared_options(session_flags)
 def record_command(
     out: Path = typer.Option(..., "--out", "-o", help="Write every probe event here (JSONL)."),
-    audience: str | None = AS_OPTION, token: str | None = TOKEN_OPTION,
-    booking: list[str] | None = BOOKING_OPTION, hotel: list[str] | None = HOTEL_OPTION,
-    room: list[str] | None = ROOM_OPTION, conversation: list[str] | None = CONVERSATION_OPTION,
-    param: list[str] | None = PARAM_OPTION, channel: list[str] | None = CHANNEL_OPTION,
-    channels_from: Path | None = CHANNELS_FROM_OPTION,
-    auth_endpoint: str | None = AUTH_OPTION, sign_locally: bool = SIGN_OPTION,
-    secret: str | None = SECRET_OPTION, key: str | None = KEY_OPTION, host: str | None = HOST_OPTION,
-    port: int | None = PORT_OPTION, tls: bool | None = TLS_OPTION, cluster: str | None = CLUSTER_OPTION,
-    node: list[str] | None = NODE_OPTION,
-    target: str | None = TARGET_OPTION, count: int | None = COUNT_OPTION,
-    until: str | None = UNTIL_OPTION, timeout: float | None = TIMEOUT_OPTION,
-    auth_timeout: float = AUTH_TIMEOUT_OPTION, show_data: bool = SHOW_DATA_OPTION,
-    output_format: str = FORMAT_OPTION,
-    as_json: bool = JsonOption, contract_path: Path | None = ContractOption,
+    session: SessionFlags = SHARED,
 ) -> None:
     """Listen like `listen` and write every event (with its verdict) to a JSONL recording."""
-    args = SessionArgs(audience, token, _params(booking, hotel, room, conversation, param),
-                       _channels(channel, channels_from), auth_endpoint, sign_locally, secret,
-                       key, host, port, tls, cluster, target, count, until, timeout,
-                       auth_timeout, tuple(node or ()), show_data)
-    fmt = choose_format(output_format, as_json, STREAM_FORMATS)
-    raise typer.Exit(int(run_session(args, fmt, contract_path, out=out)))
+    raise typer.Exit(int(run_session(session.args, session.fmt, session.contract_path,
+                                     out=out)))
 
 
 def check_command(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
-from .common import ContractOption, ExitCode, stderr
+from .common import SHARED, ContractOption, ExitCode, print_error, shared_options, stderr
 from .output import Format, JsonOption, MarkdownOption, Reporter, Sink, choose_format, format_option
 
 if TYPE_CHECKING:
@@ -59,7 +60,16 @@ def register(app: typer.Typer) -> None:
     app.add_typer(triage, name="triage")
 
 
-def doctor_command(
+@dataclass(frozen=True, slots=True)
+class ServerFlags:
+    """What the server flags doctor and triage share say: contract, env file, PUSHER_* overrides."""
+
+    contract: Path | None
+    env_file: Path | None
+    overrides: dict[str, str]
+
+
+def server_flags(
     contract: Path | None = ContractOption,
     env_file: Path | None = EnvFileOption,
     app_id: str | None = AppIdOption,
@@ -69,6 +79,17 @@ def doctor_command(
     port: int | None = PortOption,
     cluster: str | None = ClusterOption,
     tls: bool | None = TlsOption,
+) -> ServerFlags:
+    """Collect the options doctor and triage share (declared once, here)."""
+    from hotelmate_rt.settings import flag_overrides
+
+    return ServerFlags(contract, env_file, flag_overrides(
+        app_id=app_id, key=key, secret=secret, host=host, port=port, cluster=cluster, tls=tls))
+
+
+@shared_options(server_flags)
+def doctor_command(
+    server: ServerFlags = SHARED,
     node: list[str] | None = NodeOption,
     frontend_env: Path | None = typer.Option(
         None, "--frontend-env", help="Frontend env file (REACT_APP_PUSHER_* / VITE_PUSHER_*)."),
@@ -100,9 +121,8 @@ def doctor_command(
 
     fmt = choose_format(output_format, as_json, FORMATS, markdown=markdown)
     options = DoctorOptions(
-        contract=contract, backend_env_file=env_file,
-        overrides=flag_overrides(app_id=app_id, key=key, secret=secret, host=host, port=port,
-                                 cluster=cluster, tls=tls, nodes=node),
+        contract=server.contract, backend_env_file=server.env_file,
+        overrides=server.overrides | flag_overrides(nodes=node),
         frontend_env=frontend_env, frontend_src=frontend_src, auth_endpoint=auth_endpoint,
         guest_token=guest_token, staff_token=staff_token, booking_id=booking, hotel_slug=hotel,
         room_number=room, origin=origin, budget=budget, step_timeout=min(timeout, budget),
@@ -110,17 +130,10 @@ def doctor_command(
     _run_and_report("doctor", run_doctor, options, REPORTER, fmt)
 
 
+@shared_options(server_flags)
 def triage_booking_command(
     booking_id: str = typer.Argument(..., help="The booking id, e.g. BK-2025-0002."),
-    contract: Path | None = ContractOption,
-    env_file: Path | None = EnvFileOption,
-    app_id: str | None = AppIdOption,
-    key: str | None = KeyOption,
-    secret: str | None = SecretOption,
-    host: str | None = HostOption,
-    port: int | None = PortOption,
-    cluster: str | None = ClusterOption,
-    tls: bool | None = TlsOption,
+    server: ServerFlags = SHARED,
     hotel: str | None = HotelOption,
     room: str | None = RoomOption,
     auth_endpoint: str | None = AuthEndpointOption,
@@ -149,13 +162,11 @@ def triage_booking_command(
     """Why doesn't this guest see the update? A plain verdict first, then the evidence."""
     from hotelmate_rt.cli.reporters.triage import REPORTER
     from hotelmate_rt.oncall import TriageOptions, run_triage
-    from hotelmate_rt.settings import flag_overrides
 
     fmt = choose_format(output_format, as_json, FORMATS, markdown=markdown)
     options = TriageOptions(
-        booking_id=booking_id, contract=contract, backend_env_file=env_file,
-        overrides=flag_overrides(app_id=app_id, key=key, secret=secret, host=host, port=port,
-                                 cluster=cluster, tls=tls),
+        booking_id=booking_id, contract=server.contract, backend_env_file=server.env_file,
+        overrides=server.overrides,
         hotel_slug=hotel, room_number=room, auth_endpoint=auth_endpoint, guest_token=guest_token,
         staff_token=staff_token, origin=origin, dead_letter=dead_letter, log_file=log_file,
         database=database, watch=watch, expect=list(expect), step_timeout=timeout)
@@ -223,9 +234,7 @@ def _could_not_run(message: str, fmt: Format) -> NoReturn:
         Sink(sys.stdout).json({"ok": False, "exit_code": int(ExitCode.USAGE),
                                "could_not_run": text})
     else:
-        from .output import escape
-
-        stderr().print(f"[bold red]error:[/] {escape(text)}")
+        print_error(stderr(), text)
     raise typer.Exit(int(ExitCode.USAGE))
 
 

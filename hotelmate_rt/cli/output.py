@@ -99,6 +99,12 @@ def md(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def workflow_escape(text: object, *, prop: bool = False) -> str:
+    """Escape text for a GitHub workflow command: its message, or (`prop`) a property value."""
+    out = str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
 @dataclass(slots=True)
 class Sink:
     """Where a report goes: stdout or a file, as text and, for people, as a rich console."""

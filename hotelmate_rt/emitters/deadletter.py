@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from hotelmate_rt.redact import redact_text
+from hotelmate_rt.settings import tool_variable
 
 DEAD_LETTER_ENV = "HOTELMATE_RT_DEAD_LETTER"
 DEFAULT_DEAD_LETTER = "hotelmate-rt-dead-letter.jsonl"
@@ -120,7 +121,7 @@ class DeadLetter(Protocol):
 
 def default_dead_letter_path() -> Path:
     """Return $HOTELMATE_RT_DEAD_LETTER or ./hotelmate-rt-dead-letter.jsonl."""
-    return Path(os.environ.get(DEAD_LETTER_ENV) or DEFAULT_DEAD_LETTER)
+    return Path(tool_variable("DEAD_LETTER") or DEFAULT_DEAD_LETTER)
 
 
 def pid_alive(pid: int) -> bool:

@@ -50,13 +50,16 @@ class RetryPolicy:
 
     def delay(self, retry: int) -> float:
         """Return the sleep before retry number `retry` (1-based): full jitter, capped."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
-        return self.rng.uniform(0, ceiling)
+        return self.rng.uniform(0, self._ceiling(retry))
 
     def backoff(self, retry: int) -> float:
         """Return a wait before retry `retry` that never collapses to zero (half to all the cap)."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
+        ceiling = self._ceiling(retry)
         return self.rng.uniform(ceiling / 2, ceiling)
+
+    def _ceiling(self, retry: int) -> float:
+        """The longest wait before retry `retry`: doubling from `base_delay`, capped."""
+        return min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
 
 
 NO_RETRY = RetryPolicy(attempts=1)

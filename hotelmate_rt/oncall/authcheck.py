@@ -11,6 +11,8 @@ from typing import Any
 
 from hotelmate_rt.excerpt import ERROR_KEYS, body_excerpt, looks_like_html
 
+from .httpapi import unresolved_host
+
 DIAGNOSTIC_SOCKET_ID = "123456.7890123"
 """A well-formed socket id for asking the endpoint outside a live connection."""
 
@@ -182,7 +184,7 @@ def _network_reason(exc: BaseException) -> str:
     low = text.lower()
     if "refused" in low:
         return "connection refused (is the backend running on that port?)"
-    if "name or service not known" in low or "nodename" in low or "resolution" in low:
+    if unresolved_host(low):
         return "the host name does not resolve"
     if "ssl" in low or "tls" in low or "wrong version number" in low:
         return f"TLS failed ({text[:120]})"

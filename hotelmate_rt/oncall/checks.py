@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from hotelmate_rt.redact import Redactor
 
-from .model import Check, Section, Status
+from .model import Check, Outcome, Section, Status
 
 __all__ = ["Budget", "CheckSpec", "Checklist", "Outcome", "RunContext", "failed", "passed",
            "skipped", "warned"]
@@ -54,21 +54,6 @@ class Budget:
     def exhausted(self) -> bool:
         """Tell whether too little is left to run another step."""
         return self.left < 0.1
-
-
-@dataclass(slots=True, kw_only=True)
-class Outcome:
-    """What a check function found; the runner adds the declared id, section and title."""
-
-    status: Status
-    summary: str
-    evidence: list[str] = field(default_factory=list)
-    next_action: str = ""
-    code: str = ""
-    security: bool = False
-    data: dict[str, Any] = field(default_factory=dict)
-    id: str = ""
-    title: str = ""
 
 
 def passed(summary: str, **more: Any) -> Outcome:

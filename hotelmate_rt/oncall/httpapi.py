@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotelmate_rt.errors import ProbeError
-from hotelmate_rt.excerpt import body_excerpt, looks_like_html
+from hotelmate_rt.excerpt import body_excerpt, looks_like_html, one_line
 from hotelmate_rt.settings import PusherSettings
 
 
@@ -174,8 +174,7 @@ def classify(exc: BaseException, settings: PusherSettings) -> HttpApiError:
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = _short(exc)
         low = text.lower()
-        if "name or service not known" in low or "nodename nor servname" in low or \
-                "name resolution" in low or "getaddrinfo" in low or "no address" in low:
+        if unresolved_host(low):
             hint = f" (is cluster {settings.cluster!r} right?)" \
                 if settings.cluster and not settings.host else ""
             return HttpApiError(ApiFailure.UNKNOWN_HOST,
@@ -191,6 +190,15 @@ def classify(exc: BaseException, settings: PusherSettings) -> HttpApiError:
                                 "(a TLS port spoken to in plain HTTP?)", detail=text)
         return HttpApiError(ApiFailure.CONNECTION_REFUSED, f"cannot reach {where}", detail=text)
     return HttpApiError(ApiFailure.HTTP_ERROR, f"the HTTP API call failed: {_short(exc)}")
+
+
+_NO_HOST = ("name or service not known", "nodename", "getaddrinfo", "no address",
+            "resolution")
+
+
+def unresolved_host(text: str) -> bool:
+    """Tell whether a network error's (lowercase) text says the host name does not resolve."""
+    return any(word in text for word in _NO_HOST)
 
 
 def plain_http_answers(host: str, port: int, timeout: float) -> bool:
@@ -209,5 +217,4 @@ def _short(exc: BaseException) -> str:
     """Shorten an exception's text to its cause: never the signed request URL or its query."""
     text = str(exc).rsplit("Caused by ", 1)[-1]
     text = re.sub(r"\?[^\s'\")]*", "", text)  # a URL's query carries auth_key and auth_signature
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 240 else flat[:239].rstrip() + "…"
+    return one_line(text, 240)

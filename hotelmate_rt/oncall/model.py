@@ -16,8 +16,8 @@ from typing import Any
 from hotelmate_rt.redact import Redactor
 from hotelmate_rt.settings import PusherSettings, load_settings
 
-__all__ = ["ChannelState", "Check", "DoctorReport", "Redactor", "Section", "SetupOptions",
-           "Status", "TriageReport"]
+__all__ = ["ChannelState", "Check", "DoctorReport", "Outcome", "Redactor", "Section",
+           "SetupOptions", "Status", "TriageReport"]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -71,21 +71,31 @@ class Section(enum.StrEnum):
     WATCH = "watch"
 
 
-@dataclass(slots=True)
-class Check:
-    """One step of a checklist: its status, a one-line summary, evidence and the next action."""
+@dataclass(slots=True, kw_only=True)
+class Outcome:
+    """What a check function found; the runner adds the declared id, section and title."""
 
-    id: str
-    section: Section
-    title: str
     status: Status
     summary: str
     evidence: list[str] = field(default_factory=list)
     next_action: str = ""
     code: str = ""
     security: bool = False
-    duration_ms: float = 0.0
     data: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    """A sub-check's own id (one result per channel); empty: the declared check's."""
+    title: str = ""
+    """A sub-check's own title; empty: the declared check's."""
+
+
+@dataclass(slots=True, kw_only=True)
+class Check(Outcome):
+    """One step of a checklist: its status, a one-line summary, evidence and the next action."""
+
+    id: str
+    section: Section
+    title: str
+    duration_ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Describe the check for JSON output."""

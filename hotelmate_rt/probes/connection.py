@@ -11,14 +11,8 @@ private channels are authorized through `probes/auth.py` (httpx, bounded).
 
 It overrides exactly what pysher gets wrong for a probe:
 
-- `_on_message`: pysher dispatches only events someone bound by name and raises on a frame that
-  is not JSON. Here every frame of a subscribed channel goes to `queue` as a `RawEvent`; a frame
-  that is not JSON (or too deep to decode), whose channel or event is not a string, that comes on
-  a channel the probe never subscribed to, or that names an unknown `pusher:*` /
-  `pusher_internal:*` event is reported as a `FrameProblem` and the loop goes on;
-  connection-level events still go to the bound callbacks. pysher also restarts every timer on
-  every frame (a scheduler cancel and two inserts per event); here a frame only stamps
-  `_last_rx` and the timers check it when they fire.
+- `_on_message` and the channel protocol events: see `probes/frames.py` (`FrameHandling`, mixed
+  in here), the per-frame path.
 - `_connect_handler`: pysher pings every 120 s whatever the server says (soketi advertises 30 s
   and closes a silent socket after 120 s). Here `activity_timeout` from
   `pusher:connection_established` sets `ping_interval`, `pong_timeout` and `connection_timeout`;
@@ -33,20 +27,17 @@ It overrides exactly what pysher gets wrong for a probe:
   subscription deadline survives a server ping). The scheduler runs on one long-lived thread
   that sleeps at most `tick`: pysher's thread ends whenever its queue is empty (a timer entered
   at that moment would never fire) and sleeps up to 30 s after an earlier timer was entered.
-- `_on_close`, `_on_error`, `_pusher_error_handler`: pysher ignores close codes (a 4200 "reconnect
-  now" ends its thread) and calls `disconnect()`, which joins its own thread, from inside it.
+- `_on_close`, `_on_error`, `_pusher_error_handler` (frames.py): pysher ignores close codes (a
+  4200 "reconnect now" ends its thread) and calls `disconnect()`, which joins its own thread,
+  from inside it.
   Here codes are classified: 4000-4099 stop with a clear `ProbeError`; 4100-4199 and network
   loss reconnect with capped exponential backoff, jitter and a give-up deadline; 4200-4299
   reconnect at once. `reconnect(0)` is one-shot (pysher's leaves the interval at 0 forever).
 - `_connect`: pysher's loop retries at a fixed interval forever and `run_forever` has no connect
-  timeout (websocket-client reads a process-global default). Here each attempt opens the
-  TCP/TLS socket itself with `connect_timeout` and hands it to `WebSocketApp(socket=...)`, and
-  the attempts back off, give up after `give_up_after` and end in `Fatal` or `Finished`. With
-  several servers (the nodes of a cluster) a first connection tries each, and a lost connection
-  fails over to the next node at once. The
-  socket reads ahead (`_ReadAhead`) and the app uses websocket-client's `pending()`-aware
-  dispatcher, so a burst of frames costs one `recv` instead of an epoll and three `recv`s each
-  (about 25% less reader CPU per event than pysher's plain loop, measured in the benchmark).
+  timeout. Here each attempt opens its socket with `probes/sockets.py` (`open_socket` within
+  `connect_timeout`, read-ahead), and the attempts back off, give up after `give_up_after` and
+  end in `Fatal` or `Finished`. With several servers (the nodes of a cluster) a first
+  connection tries each, and a lost connection fails over to the next node at once.
 - `disconnect`: pysher's joins with no timeout and closes the socket by waiting for the server's
   close frame. Here it sends a close frame, shuts the socket down and joins with a timeout; the
   read loop's select wakes every `tick` (socket_kwargs `ping_timeout`) to notice a stop.
@@ -63,13 +54,11 @@ events), and finally one `Fatal` or `Finished`; `Probe` (session.py) drains and 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import queue
 import random
 import sched
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Sequence
@@ -81,30 +70,17 @@ import websocket
 from hotelmate_rt.errors import HotelmateRtError, ProbeError
 
 from .auth import Authorizer, Redactor
-from .events import FrameProblem, Gap, ProbeEvent, PusherError, StateChanged, SubscriptionFailed
+from .events import Gap, ProbeEvent, StateChanged
+from .frames import FrameHandling, RawEvent, decode_data
 from .server import ConnectionOptions, ServerAddress, close_code_policy, stop_message
+from .sockets import App, ReadAhead, open_socket
 from .subscriptions import Subscriptions
 
 __all__ = ["Connection", "ConnectionOptions", "RawEvent", "ServerAddress", "close_code_policy"]
 
-_INTERNAL = ("pusher:", "pusher_internal:")
-_CHANNEL_PROTOCOL = frozenset({"pusher_internal:subscription_succeeded", "pusher:subscription_error",
-                               "pusher:error", "pusher_internal:member_added",
-                               "pusher_internal:member_removed", "pusher:cache_miss",
-                               "pusher_internal:subscription_count", "pusher:subscription_count"})
-_CONNECTION_PROTOCOL = frozenset({"pusher:signin_success"})
 _PYSHER_LOG = logging.getLogger("hotelmate_rt.probes.pysher")
 _PYSHER_LOG.addHandler(logging.NullHandler())
 _PYSHER_LOG.setLevel(logging.WARNING)  # pysher logs every frame it sends at INFO (signatures too)
-
-
-class RawEvent(NamedTuple):
-    """One channel event exactly as received: channel, event name, raw data, receive time."""
-
-    channel: str
-    event: str
-    data: Any
-    at: float
 
 
 class Fatal(NamedTuple):
@@ -122,46 +98,7 @@ class Finished(NamedTuple):
 QueueItem = ProbeEvent | RawEvent | Fatal | Finished
 
 
-class _ReadAhead:
-    """A socket whose `recv` reads ahead, so websocket-client parses a burst of frames in memory."""
-
-    __slots__ = ("_buf", "_pos", "_sock")
-
-    def __init__(self, sock: socket.socket) -> None:
-        """Wrap a connected socket (plain or TLS)."""
-        self._sock = sock
-        self._buf = b""
-        self._pos = 0
-
-    def recv(self, size: int) -> bytes:
-        """Return up to `size` buffered bytes, reading up to 64 KiB when the buffer is empty."""
-        if self._pos >= len(self._buf):
-            self._buf = self._sock.recv(65536)
-            self._pos = 0
-        start = self._pos
-        self._pos = start + size
-        return self._buf[start:start + size]
-
-    def pending(self) -> int:
-        """Count bytes already read but not yet parsed (plus TLS-buffered bytes)."""
-        extra = self._sock.pending() if isinstance(self._sock, ssl.SSLSocket) else 0
-        return len(self._buf) - self._pos + extra
-
-    def __getattr__(self, name: str) -> Any:
-        """Delegate everything else (send, fileno, timeouts, shutdown, close) to the socket."""
-        return getattr(self._sock, name)
-
-
-class _App(websocket.WebSocketApp):
-    """WebSocketApp whose read loop asks `pending()` before waiting in select (read-ahead)."""
-
-    def create_dispatcher(self, ping_timeout: Any, dispatcher: Any = None, is_ssl: bool = False,
-                          handleDisconnect: Any = None) -> Any:
-        """Use websocket-client's pending-aware (SSL) dispatcher for every socket."""
-        return super().create_dispatcher(ping_timeout, dispatcher, True, handleDisconnect)
-
-
-class Connection(pysher.connection.Connection):
+class Connection(FrameHandling, pysher.connection.Connection):
     """pysher's connection thread, fixed: keeps `channels` subscribed and reports on `queue`.
 
     Given several servers (the nodes of a cluster), it connects to the first that answers and,
@@ -360,38 +297,20 @@ class Connection(pysher.connection.Connection):
         self.socket_id = None
         self.connection_timeout = self.options.connect_timeout
         try:
-            sock = self._open_socket()
+            sock = open_socket(self.server, self.options.connect_timeout)
         except (OSError, websocket.WebSocketException) as exc:
             return self._describe_error(exc)
         if self.disconnect_called:
             sock.close()
             return "closed on request"
-        self.socket = _App(self.url, on_open=self._on_open, on_message=self._on_message,
+        self.socket = App(self.url, on_open=self._on_open, on_message=self._on_message,
                            on_error=self._on_error, on_close=self._on_close,
-                           socket=cast(socket.socket, _ReadAhead(sock)))
+                           socket=cast(socket.socket, ReadAhead(sock)))
         self._last_rx = time.monotonic()
         self.socket.run_forever(**self.socket_kwargs)
         with contextlib.suppress(OSError):
             sock.close()
         return self._lost_reason or "connection lost"
-
-    def _open_socket(self) -> socket.socket:
-        """Open the TCP (and TLS) socket within connect_timeout (run_forever has no timeout)."""
-        timeout = self.options.connect_timeout
-        sock = socket.create_connection((self.server.host, self.server.port), timeout=timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if not self.server.tls:
-            return sock
-        try:
-            context = ssl.create_default_context()
-            with contextlib.suppress(ImportError, OSError):
-                import certifi
-
-                context.load_verify_locations(certifi.where())
-            return context.wrap_socket(sock, server_hostname=self.server.host)
-        except BaseException:
-            sock.close()
-            raise
 
     def _next_delay(self, delay: float) -> float:
         """Return the next backoff delay (exponential with a little jitter, capped)."""
@@ -450,68 +369,6 @@ class Connection(pysher.connection.Connection):
         previous, self.state = self.state, state
         self._put(StateChanged(state=state, previous=previous, **extra))
 
-    # -- WebSocketApp callbacks ------------------------------------------------------------
-
-    def _on_message(self, *args: Any) -> None:
-        """Queue every channel event; report malformed or unexpected frames and go on."""
-        message = args[-1]
-        self._last_rx = time.monotonic()
-        self.frames += 1
-        try:  # str in, so json skips its byte-encoding sniffing; bad UTF-8 is a ValueError too
-            params = json.loads(message.decode() if type(message) is bytes else message)
-        except RecursionError:
-            self._problem("too-deep", "server sent a frame nested too deeply to decode "
-                          f"({len(message)} bytes)")
-            return
-        except ValueError:
-            self._problem("not-json", f"server sent a frame that is not JSON: {message[:80]!r}")
-            return
-        if type(params) is not dict:
-            self._problem("not-object", "server sent a frame that is not a JSON object: "
-                          f"{_preview(params)}")
-            return
-        event = params.get("event")
-        channel = params.get("channel")
-        if type(event) is not str:
-            self._problem("bad-event", f"server sent a frame whose event is not a string: "
-                          f"{_preview(event)}")
-            return
-        if channel is not None and type(channel) is not str:
-            self._problem("bad-channel", f"server sent {event!r} with a channel that is not a "
-                          f"string: {_preview(channel)}", event=event)
-            return
-        if channel is not None and not event.startswith(_INTERNAL):
-            if not self.subscriptions.is_ours(channel):
-                self._problem("unsubscribed-channel", f"server sent {event!r} on {channel!r}, "
-                              "a channel this probe did not subscribe to", channel, event)
-                return
-            self.queue.put(RawEvent(channel, event, params.get("data"), time.time()))
-            return
-        try:
-            if channel is None:
-                callbacks = self.event_callbacks.get(event, ())
-                for func, cb_args, cb_kwargs in callbacks:
-                    func(params.get("data"), *cb_args, **cb_kwargs)
-                if not callbacks and event not in _CONNECTION_PROTOCOL:
-                    self._problem("unknown-protocol-event", f"server sent {event!r}, which "
-                                  "this probe does not know (ignored)", event=event)
-            elif event in _CHANNEL_PROTOCOL:
-                self.event_handler(event, params.get("data"), channel)
-            else:
-                self._problem("unknown-protocol-event", f"server sent {event!r} on {channel!r}, "
-                              "which this probe does not know (ignored)", channel, event)
-        except HotelmateRtError as exc:
-            self._stop_with(exc)
-        except Exception as exc:  # an unexpected bug must end the stream, not hang it
-            self._stop_with(ProbeError(f"probe connection failed unexpectedly: "
-                                       f"{type(exc).__name__}: {self.redact(str(exc))}"))
-
-    def _problem(self, kind: str, message: str, channel: str | None = None,
-                 event: str | None = None) -> None:
-        """Report a frame the probe reports instead of judging."""
-        self._put(FrameProblem(kind=kind, message=self.redact(message), channel=channel,
-                               event=event))
-
     def _on_error(self, *args: Any) -> None:
         """Remember why the socket failed; a bug in a callback stops the probe."""
         exc = args[-1]
@@ -547,7 +404,7 @@ class Connection(pysher.connection.Connection):
 
     def _connect_handler(self, data: Any) -> None:
         """Follow the server's activity_timeout, record the socket id, then (re)subscribe."""
-        parsed = _decode(data)
+        parsed = decode_data(data)
         options = self.options
         self.socket_id = str(parsed.get("socket_id", ""))
         server_timeout = parsed.get("activity_timeout")
@@ -569,20 +426,6 @@ class Connection(pysher.connection.Connection):
     def _subscribe_all(self) -> None:
         """pysher's reconnect handler: subscriptions start from `_connect_handler` instead."""
 
-    def _channel_event(self, event: str, data: Any, channel: str) -> None:
-        """Handle pusher_internal events of a channel (pysher's event_handler hook)."""
-        if event == "pusher_internal:subscription_succeeded":
-            if self.subscriptions.succeeded(channel):
-                self._close_gap_if_settled()
-            else:
-                self._problem("unsubscribed-channel", f"server confirmed a subscription to "
-                              f"{channel!r}, which this probe did not ask for", channel, event)
-        elif event == "pusher:subscription_error":
-            self._on_subscription_error(channel, _decode(data))
-        elif event == "pusher:error":
-            self._pusher_error_handler(data, channel)
-        # presence member events and subscription counts need nothing more than the activity mark.
-
     def _close_gap_if_settled(self) -> None:
         """Report the gap once every channel is subscribed again (or refused); any thread."""
         with self._lock:
@@ -592,41 +435,6 @@ class Connection(pysher.connection.Connection):
             self._gap_start = None
         self._put(Gap(disconnected_at=start, reconnected_at=time.time(), reason=self._gap_reason,
                       channels=tuple(self.subscriptions.channels)))
-
-    def _pusher_error_handler(self, data: Any, channel: str | None = None) -> None:
-        """Report a pusher:error and classify its code (never disconnects from this thread)."""
-        decoded = _decode(data)
-        raw_code = decoded.get("code")
-        try:
-            code = int(raw_code) if raw_code is not None else None
-        except (TypeError, ValueError):
-            code = None
-        text = self.redact(str(decoded.get("message") or decoded.get("error") or ""))
-        self._put(PusherError(code=code, message=text, channel=channel))
-        if code is None:
-            return
-        self._error_code = code
-        if close_code_policy(code) == "stop":
-            self._stop_with(ProbeError(stop_message(code, text)))
-
-    def _on_subscription_error(self, channel: str, data: dict[str, Any]) -> None:
-        """Report a refused subscription; the other channels go on."""
-        status = data.get("status")
-        error = str(data.get("error") or data.get("message") or data.get("type") or "refused")
-        kind = str(data.get("type") or "")
-        if kind == "AuthError" or status in (401, 4009):
-            meaning = ("the server rejected the channel signature: the auth endpoint signs with "
-                       "a different app key/secret than this server's app, or for another "
-                       "socket id")
-        else:
-            meaning = "the server refused the subscription"
-        failure = SubscriptionFailed(channel=channel, source="server",
-                                     status=status if isinstance(status, int) else None,
-                                     reason=self.redact(error), meaning=meaning)
-        self.subscriptions.refused(channel, failure, ProbeError(
-            f"subscription to {channel} refused by the server "
-            f"({kind or 'error'} {status}: {self.redact(error)}); {meaning}"))
-        self._close_gap_if_settled()
 
     # -- timers (pysher's sched timers, activity-aware) ------------------------------------
 
@@ -681,21 +489,3 @@ class Connection(pysher.connection.Connection):
         text = str(exc) or type(exc).__name__
         return self.redact(text)
 
-
-def _preview(value: Any) -> str:
-    """Show a value in at most 80 characters (a frame part that is not what it should be)."""
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError, RecursionError):
-        text = type(value).__name__
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _decode(data: Any) -> dict[str, Any]:
-    """Decode a frame's `data` (a JSON string or already an object) into a dict."""
-    if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except (ValueError, RecursionError):
-            return {}
-    return data if isinstance(data, dict) else {}

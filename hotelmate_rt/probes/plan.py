@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hotelmate_rt.contracts import Contract, pattern_matches
+from hotelmate_rt.contracts import ChannelKind, Contract, pattern_matches
 from hotelmate_rt.contracts.limits import channel_name_problem
 from hotelmate_rt.contracts.model import suggest
 from hotelmate_rt.errors import ParameterError, ProbeError, UnknownName
@@ -28,7 +28,7 @@ class PlannedChannel:
     @property
     def private(self) -> bool:
         """Tell whether subscribing needs a signature from the auth endpoint."""
-        return self.name.startswith(("private-", "presence-"))
+        return ChannelKind.of_name(self.name).needs_auth
 
 
 @dataclass(slots=True)

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
+from hotelmate_rt.contracts import ChannelKind
 from hotelmate_rt.errors import AuthEndpointError, HotelmateRtError, ProbeError
 
 from .auth import Authorization, Authorizer, Redactor, meaning_of
@@ -51,7 +52,7 @@ class Channel:
     @property
     def private(self) -> bool:
         """Tell whether subscribing needs a signature."""
-        return self.name.startswith(("private-", "presence-"))
+        return ChannelKind.of_name(self.name).needs_auth
 
 
 def transient(error: HotelmateRtError) -> bool:

@@ -317,13 +317,6 @@ def _events(sides: _Sides, site: Site, aliases: Aliases) -> Iterator[DriftFindin
                                site, name)
 
 
-def backend_routes(site: Site) -> list[tuple[str, str]]:
-    """Return the (field, value) discriminators a backend payload sets to literals."""
-    if site.payload is None:
-        return []
-    return [(k, v) for k, v in site.payload.constants if k in DISCRIMINATORS]
-
-
 def _envelopes(sides: _Sides, binds: list[Site], sites: list[Site]) -> Iterator[DriftFinding]:
     """Compare envelope subtypes the backend sends with those the frontend router handles."""
     handled: dict[tuple[str, str], list[tuple[Site, Route]]] = {}

@@ -8,7 +8,7 @@ from typing import Any
 
 from .jskeys import handler_keys
 from .jsparse import MAX_DEPTH, Items, JsScope, Node, node_query
-from .symbols import Hole, Param, ParamKeys, Sym, Value, concat_all, dedupe
+from .symbols import Guard, Hole, Param, ParamKeys, Sym, Value, assigned, concat_all, dedupe
 
 FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
                        "method_definition", "generator_function_declaration",
@@ -20,7 +20,6 @@ _MEMO = frozenset({"useMemo", "useCallback", "useRef", "computed", "memo"})
 __all__ = ["FUNCTIONS", "Items", "JsResolver", "JsScope"]
 
 ModuleLoader = Callable[[str, str], "JsResolver | None"]
-Guard = frozenset[tuple[int, str]]
 
 
 class JsResolver:
@@ -390,20 +389,16 @@ class JsResolver:
             return self.resolve(target, outer, depth + 1, guard)
         if isinstance(found, tuple):
             owner, values = found
-            key = (id(owner), name)
-            if key in guard:
-                return []
-            out: list[Sym] = []
-            for value in values:
-                if isinstance(value, Items):
-                    if value.key is None:
-                        out.extend(self.resolve(value.node, owner, depth + 1, guard | {key}))
-                    else:
-                        out.extend(self._property_of(value.node, value.key, owner, depth + 1,
-                                                     guard | {key}))
-                else:
-                    out.extend(self.resolve(value, owner, depth + 1, guard | {key}))
-            return dedupe(out)
+
+            def one(value: Any, inner: Guard) -> list[Sym]:
+                """Resolve one assignment (an item of an iterated collection, or an expression)."""
+                if not isinstance(value, Items):
+                    return self.resolve(value, owner, depth + 1, inner)
+                if value.key is None:
+                    return self.resolve(value.node, owner, depth + 1, inner)
+                return self._property_of(value.node, value.key, owner, depth + 1, inner)
+
+            return assigned(owner, name, values, guard, one)
         other, exported = self.imported(name)
         if other is not None and exported not in ("*", "default"):
             return other._name(exported, other.top, depth + 1, guard)

@@ -117,7 +117,6 @@ class EffectFact:
     deps: tuple[str, ...] | None
     deps_known: bool
     opaque: bool
-    has_cleanup: bool
     stable: tuple[str, ...] = ()
 
 
@@ -205,7 +204,7 @@ class _Reader:
                            module.unwrap(func.child_by_field_name("object")))
         used = {f.effect for f in self.facts}
         effects = tuple(EffectFact(e.key, e.owner, *module.where(e.call), e.deps, e.deps_known,
-                                   e.opaque, bool(e.cleanups), self.view.stable(e))
+                                   e.opaque, self.view.stable(e))
                         for e in self.view.effects.values() if e.key in used)
         imports = tuple(sorted({(name, spec) for name, (spec, _) in module.imports.items()}))
         return ModuleFacts(module.rel, tuple(self.view.owners()), effects, tuple(self.facts),

@@ -8,7 +8,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .symbols import Hole, Param, Sym, concat_all, dedupe, literal
+from .symbols import Guard, Hole, Param, Sym, assigned, concat_all, dedupe, literal
 
 _PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
                       r"[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
@@ -17,7 +17,6 @@ _MAX_DEPTH = 8
 _SELF = ("self", "cls")
 
 ModuleLoader = Callable[[str, int, str], "PyResolver | None"]
-Guard = frozenset[tuple[int, str]]
 
 
 def dotted(node: ast.AST) -> str:
@@ -333,13 +332,8 @@ class PyResolver:
             return [(Param(name),)]
         if isinstance(found, tuple):
             owner, values = found
-            key = (id(owner), name)
-            if key in guard:
-                return []
-            out: list[Sym] = []
-            for value in values:
-                out.extend(self.resolve(value, owner, depth + 1, guard | {key}))
-            return dedupe(out)
+            return assigned(owner, name, values, guard,
+                            lambda value, inner: self.resolve(value, owner, depth + 1, inner))
         return self._imported(name, depth, guard)
 
     def _imported(self, name: str, depth: int, guard: Guard) -> list[Sym]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 MAX_ALTERNATIVES = 16
 HOLE_MARK = "\x00"
@@ -33,6 +34,9 @@ class ParamKeys:
 
 Part = str | Hole | Param | ParamKeys
 Sym = tuple[Part, ...]
+Guard = frozenset[tuple[int, str]]
+"""The (scope id, name) pairs being resolved: a name met again inside itself is a cycle."""
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,16 @@ def dedupe(syms: Iterable[Sym]) -> list[Sym]:
         if len(out) >= MAX_ALTERNATIVES:
             break
     return out
+
+
+def assigned(owner: object, name: str, values: Iterable[_T], guard: Guard,
+             resolve: Callable[[_T, Guard], list[Sym]]) -> list[Sym]:
+    """Resolve every value assigned to `name` in scope `owner`: their alternatives, [] on a cycle."""
+    key = (id(owner), name)
+    if key in guard:
+        return []
+    inner = guard | {key}
+    return dedupe([sym for value in values for sym in resolve(value, inner)])
 
 
 def literal(sym: Sym) -> str | None:

@@ -25,14 +25,13 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
-from types import TracebackType
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from hotelmate_rt.auth import Principal
 from hotelmate_rt.contracts import Contract
 
-from .http import ServerThread
+from .http import ThreadServed
 
 AUTH_PATH = "pusher/auth"
 
@@ -71,7 +70,7 @@ class _UrlConf:
         self.urlpatterns = [path(AUTH_PATH, view), path(AUTH_PATH + "/", view)]
 
 
-class AuthServer:
+class AuthServer(ThreadServed):
     """Serve the Django auth view for `tokens` on 127.0.0.1 (a free port) in a background thread."""
 
     def __init__(self, contract: Contract, key: str, secret: str,
@@ -85,16 +84,8 @@ class AuthServer:
         self.origin = origin
         self.host = host
         self._port = port
-        self._serving: ServerThread | None = None
         self.requests: list[ServedRequest] = []
         self._lock = threading.Lock()
-
-    @property
-    def port(self) -> int:
-        """The port the server listens on (known after start)."""
-        if self._serving is None:
-            raise RuntimeError("AuthServer is not started")
-        return self._serving.port
 
     @property
     def url(self) -> str:
@@ -132,27 +123,11 @@ class AuthServer:
         server = make_server(self.host, self._port, _Handler(),
                              server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
         server.timeout = 1.0
-        self._serving = ServerThread(server, "hotelmate-auth").start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket (bounded wait for the thread)."""
-        serving, self._serving = self._serving, None
-        if serving is not None:
-            serving.stop()
+        return self._serve(server, "hotelmate-auth")
 
     def add_token(self, token: str, principal: Principal) -> None:
         """Register another token -> principal while the server runs."""
         self.tokens[token] = principal
-
-    def __enter__(self) -> AuthServer:
-        """Start for a `with` block."""
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop at the end of a `with` block."""
-        self.stop()
 
     def __repr__(self) -> str:
         """Show where it listens, never the secret or tokens."""

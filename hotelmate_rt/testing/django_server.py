@@ -9,27 +9,22 @@ the project's ROOT_URLCONF and middleware, so requests go through the real stack
 
 from __future__ import annotations
 
-from types import TracebackType
-
 from .auth_server import _QuietHandler, _ThreadingWSGIServer
-from .http import ServerThread
+from .http import ThreadServed
 
 
-class DjangoServer:
+class DjangoServer(ThreadServed):
     """The current Django project, served on loopback until `stop()`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Describe the server; nothing listens until `start()`."""
         self.host = host
         self._port = port
-        self._serving: ServerThread | None = None
 
     @property
     def url(self) -> str:
         """The base URL, e.g. `http://127.0.0.1:54321`."""
-        if self._serving is None:
-            raise RuntimeError("DjangoServer is not started")
-        return f"http://{self.host}:{self._serving.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> DjangoServer:
         """Bind and serve in a daemon thread (Django must be configured)."""
@@ -40,20 +35,5 @@ class DjangoServer:
         server = make_server(self.host, self._port, WSGIHandler(),
                              server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
         server.timeout = 1.0
-        self._serving = ServerThread(server, "hotelmate-django").start()
-        return self
+        return self._serve(server, "hotelmate-django")
 
-    def stop(self) -> None:
-        """Stop serving (bounded wait) and close the socket."""
-        serving, self._serving = self._serving, None
-        if serving is not None:
-            serving.stop()
-
-    def __enter__(self) -> DjangoServer:
-        """Start for a `with` block."""
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop at the end of a `with` block."""
-        self.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socketserver
 import threading
 from types import TracebackType
+from typing import Self
 
 
 class ServerThread:
@@ -38,6 +39,43 @@ class ServerThread:
         self._thread.join(timeout=5.0)
 
     def __enter__(self) -> ServerThread:
+        """Start for a `with` block."""
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        """Stop at the end of a `with` block."""
+        self.stop()
+
+
+class ThreadServed:
+    """A test server served by a `ServerThread`: its port, `stop()` and `with`, written once."""
+
+    _serving: ServerThread | None = None
+
+    def start(self) -> Self:
+        """Bind and serve (each server says how, then calls `_serve`)."""
+        raise NotImplementedError
+
+    def _serve(self, server: socketserver.BaseServer, name: str) -> Self:
+        """Serve a bound server on a daemon thread named `name`."""
+        self._serving = ServerThread(server, name).start()
+        return self
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (known after start)."""
+        if self._serving is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return self._serving.port
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (bounded wait for the thread)."""
+        serving, self._serving = self._serving, None
+        if serving is not None:
+            serving.stop()
+
+    def __enter__(self) -> Self:
         """Start for a `with` block."""
         return self.start()
 

@@ -15,10 +15,9 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
-from .http import ServerThread
+from .http import ThreadServed
 
 Step = int | tuple[str, float]
 
@@ -33,7 +32,7 @@ class SeenRequest:
     status: int
 
 
-class ScriptedPusherServer:
+class ScriptedPusherServer(ThreadServed):
     """Serve scripted statuses on 127.0.0.1 (free port) in a daemon thread."""
 
     def __init__(self, script: list[Step] | None = None) -> None:
@@ -41,14 +40,6 @@ class ScriptedPusherServer:
         self.script: list[Step] = list(script or [])
         self.requests: list[SeenRequest] = []
         self._lock = threading.Lock()
-        self._serving: ServerThread | None = None
-
-    @property
-    def port(self) -> int:
-        """The listening port."""
-        if self._serving is None:
-            raise RuntimeError("ScriptedPusherServer is not started")
-        return self._serving.port
 
     def pusher_kwargs(self) -> dict[str, Any]:
         """Keyword arguments (host, port, ssl) pointing a pusher client here."""
@@ -97,20 +88,5 @@ class ScriptedPusherServer:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
-        self._serving = ServerThread(server, "hotelmate-scripted-pusher").start()
-        return self
+        return self._serve(server, "hotelmate-scripted-pusher")
 
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        serving, self._serving = self._serving, None
-        if serving is not None:
-            serving.stop()
-
-    def __enter__(self) -> ScriptedPusherServer:
-        """Start for a `with` block."""
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        """Stop at the end of a `with` block."""
-        self.stop()

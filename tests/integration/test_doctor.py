@@ -22,6 +22,7 @@ from hotelmate_rt.oncall import DoctorOptions, DoctorReport, Status, run_doctor
 from hotelmate_rt.testing.auth_server import AuthServer
 from hotelmate_rt.testing.http import ServerThread
 from hotelmate_rt.testing.soketi import SoketiServer, free_port
+from tests.helpers import env_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOKING = "BK-2025-0002"
@@ -38,15 +39,6 @@ def auth(soketi: SoketiServer, contract: Contract) -> Iterator[AuthServer]:
               STAFF_TOKEN: Principal.staff(HOTEL, user_id=7)}
     with AuthServer(contract, soketi.key, soketi.secret, tokens, origin=ORIGIN) as server:
         yield server
-
-
-def env_for(server: SoketiServer, **changes: str) -> dict[str, str]:
-    """The backend PUSHER_* environment for a soketi server, with some values changed."""
-    env = {"PUSHER_APP_ID": server.app_id, "PUSHER_KEY": server.key,
-           "PUSHER_SECRET": server.secret, "PUSHER_HOST": server.host,
-           "PUSHER_PORT": str(server.port), "PUSHER_TLS": "false"}
-    env.update(changes)
-    return env
 
 
 def doctor(server: SoketiServer, auth_url: str | None = None, env: dict[str, str] | None = None,

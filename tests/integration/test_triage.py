@@ -26,6 +26,7 @@ from hotelmate_rt.redact import Redactor
 from hotelmate_rt.settings import PusherSettings
 from hotelmate_rt.testing.auth_server import AuthServer
 from hotelmate_rt.testing.soketi import SoketiServer, free_port
+from tests.helpers import env_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HOTEL = "hotel-paradise"
@@ -49,15 +50,6 @@ def auth(soketi: SoketiServer, contract: Contract) -> Iterator[AuthServer]:
 def token_for(booking: str) -> str:
     """Return the guest token of a test booking."""
     return next(t for t, b in GUEST_TOKENS.items() if b == booking)
-
-
-def env_for(server: SoketiServer, **changes: str) -> dict[str, str]:
-    """The backend PUSHER_* environment for a soketi server."""
-    env = {"PUSHER_APP_ID": server.app_id, "PUSHER_KEY": server.key,
-           "PUSHER_SECRET": server.secret, "PUSHER_HOST": server.host,
-           "PUSHER_PORT": str(server.port), "PUSHER_TLS": "false"}
-    env.update(changes)
-    return env
 
 
 def triage(server: SoketiServer, booking: str, **options: Any) -> TriageReport:

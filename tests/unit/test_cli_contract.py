@@ -122,3 +122,14 @@ def test_cli_entry_point_stays_light() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_infer_merge_into_a_broken_contract_prints_error_lines_not_markup(tmp_path: Path) -> None:
+    """`contract infer --merge BROKEN` says `error: FILE:LINE...` per problem, never raw markup."""
+    broken = tmp_path / "c.yaml"
+    broken.write_text("version: 1\nchanels: {}\nevents: {}\n")
+    (tmp_path / "app.py").write_text("x = 1\n")
+    result = run_cli("contract", "infer", str(tmp_path / "app.py"), "--merge", str(broken))
+    assert result.returncode == 2
+    assert f"error: {broken}:2:1: unknown key 'chanels'" in result.stderr
+    assert "[bold red]" not in result.stderr and "Traceback" not in result.stderr

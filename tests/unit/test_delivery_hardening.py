@@ -27,11 +27,10 @@ from hotelmate_rt.emitters import (
 )
 from hotelmate_rt.errors import TransportError
 from hotelmate_rt.testing.scripted_server import ScriptedPusherServer
+from tests.helpers import AT, FAST
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-app-secret"
-AT = "2025-03-01T10:00:00Z"
-FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005, deadline=5.0)
 
 
 def updated(booking: str = "BK-2025-0002") -> dict[str, str]:

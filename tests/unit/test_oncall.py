@@ -28,7 +28,8 @@ CONTRACT = load_contract(ROOT / "channels.yaml")
 
 def check(status: Status, **extra: object) -> Check:
     """Build a check with a given status."""
-    return Check("x", Section.CONFIG, "X", status, "summary", **extra)  # type: ignore[arg-type]
+    return Check(id="x", section=Section.CONFIG, title="X", status=status, summary="summary",
+                 **extra)  # type: ignore[arg-type]
 
 
 def test_env_text_parsing_handles_quotes_comments_and_export() -> None:

@@ -186,6 +186,46 @@ def test_frontend_sources_go_through_the_scan_with_its_levels(tmp_path: Path) ->
     assert ("unknown-event", Status.FAIL, "Chat.jsx:3") in found
 
 
+LIFECYCLE_TREES = ROOT / "tests" / "fixtures" / "scan" / "lifecycle"
+
+
+def frontend_codes(tree: str) -> set[tuple[str, Status, str]]:
+    """The doctor's frontend results (code, status, where) for one lifecycle fixture tree."""
+    report = doctor(env_for(free_port()), frontend_src=LIFECYCLE_TREES / tree / "frontend")
+    return {(c.code, c.status, c.evidence[0] if c.evidence else "") for c in report.checks
+            if c.section.value == "frontend"}
+
+
+def test_frontend_check_reports_the_seeds_lifecycle_mistakes_as_doctor_codes() -> None:
+    """Seed 001's unmounting component and seed 004's disconnect in cleanup fail the doctor."""
+    chat = frontend_codes("guest-chat-wrong")
+    assert ("lifecycle-shared-unsubscribe", Status.FAIL, "src/chat/GuestChat.jsx:19") in chat
+    assert ("lifecycle-stale-subscription", Status.FAIL, "src/chat/GuestChat.jsx:13") in chat
+    offers = frontend_codes("offers-wrong")
+    assert ("lifecycle-shared-teardown", Status.FAIL,
+            "src/components/hotels/OffersSection.jsx:27") in offers
+    assert all(status is Status.FAIL for _, status, _ in chat | offers)
+
+
+def test_frontend_check_leaves_warning_level_lifecycle_findings_and_correct_code_alone() -> None:
+    """Warning-level lifecycle rules (a client per mount, no catch-up) and correct trees pass."""
+    for tree in ("clients-wrong", "guest-chat-correct", "offers-correct"):
+        assert {code for code, _, _ in frontend_codes(tree)} == {""}, tree
+
+
+def test_a_lifecycle_finding_is_coded_by_its_rule_and_level_never_its_message() -> None:
+    """The same lifecycle rule is a doctor code at error level and nothing when turned down."""
+    from hotelmate_rt.oncall.doctor.frontend import doctor_code
+    from hotelmate_rt.scan import Finding, Level, ScanRule
+
+    rule = ScanRule.LIFECYCLE_HANDLER_LEAK
+    finding = Finding(rule, Level.ERROR, "unknown-event wrong name", "a.jsx", 1, 1)
+    assert doctor_code(finding) == ("lifecycle-handler-leak", False)
+    assert doctor_code(Finding(rule, Level.WARNING, "handler leak", "a.jsx", 1, 1)) is None
+    assert doctor_code(Finding(ScanRule.LIFECYCLE_CLIENT_PER_MOUNT, Level.ERROR, "m", "a.jsx", 1,
+                               1)) == ("lifecycle-client-per-mount", False)
+
+
 def test_progress_sees_each_check_as_it_finishes() -> None:
     """run_doctor streams: on_start and on_check see every check, in the report's order."""
     started: list[str] = []

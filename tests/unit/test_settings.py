@@ -13,13 +13,13 @@ from hotelmate_rt.cli.listen import SessionArgs, build_probe, probe_settings
 from hotelmate_rt.console.doctor import doctor_options
 from hotelmate_rt.console.harness import ConsoleProcess
 from hotelmate_rt.contracts import load_contract
-from hotelmate_rt.emitters import Emitter, PusherTransport, pusher_settings
+from hotelmate_rt.emitters import DeadLetterFile, Emitter, PusherTransport, pusher_settings
 from hotelmate_rt.errors import ConfigError
 from hotelmate_rt.oncall.doctor import DoctorContext, DoctorOptions
 from hotelmate_rt.oncall.httpapi import make_client
 from hotelmate_rt.oncall.triage import TriageContext, TriageOptions
 from hotelmate_rt.probes import ServerAddress
-from hotelmate_rt.settings import flag_overrides, load_settings
+from hotelmate_rt.settings import flag_overrides, load_settings, tool_variable
 from tests.conftest import TEST_APP_ID, TEST_KEY, TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,3 +225,14 @@ def test_doctor_takes_the_webhook_url_from_the_flag_else_the_settings(tmp_path: 
     with pytest.raises(ConfigError, match="no Pusher settings found"):  # the CLI's exit 2
         DoctorContext(DoctorOptions(env={}, backend_env_file=env_file,
                                     contract=ROOT / "channels.yaml"))
+
+
+def test_the_dead_letter_file_follows_hotelmate_rt_dead_letter_read_by_settings(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """HOTELMATE_RT_DEAD_LETTER (read by settings.tool_variable) moves the default dead letter."""
+    monkeypatch.delenv("HOTELMATE_RT_DEAD_LETTER", raising=False)
+    assert tool_variable("DEAD_LETTER") == ""
+    assert DeadLetterFile().path == Path("hotelmate-rt-dead-letter.jsonl")
+    monkeypatch.setenv("HOTELMATE_RT_DEAD_LETTER", str(tmp_path / "dead.jsonl"))
+    assert tool_variable("DEAD_LETTER", {"HOTELMATE_RT_DEAD_LETTER": "x.jsonl"}) == "x.jsonl"
+    assert DeadLetterFile().path == tmp_path / "dead.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from xml.etree import ElementTree
 
-from hotelmate_rt.cli.output import Format, Reporter, Sink, escape, md
+from hotelmate_rt.cli.output import Format, Reporter, Sink, escape, md, workflow_escape
 from hotelmate_rt.contracts.diff import Area, Change, DiffResult, Level
 from hotelmate_rt.contracts.model import Location
 
@@ -138,24 +138,16 @@ def render_github(result: DiffResult, sink: Sink) -> None:
     for change in result.changes:
         if change.accepted:
             continue
-        properties = [f"title={_property(change.level.value + ' ' + change.check.value)}"]
+        title = workflow_escape(f"{change.level.value} {change.check.value}", prop=True)
+        properties = [f"title={title}"]
         anchor = change.anchor
         if result.new_path and anchor is not None and anchor.line > 0:
-            properties = [f"file={_property(result.new_path)}", f"line={anchor.line}",
+            properties = [f"file={workflow_escape(result.new_path, prop=True)}", f"line={anchor.line}",
                           f"col={anchor.column}", *properties]
         text = change.message + "".join(f"\nnote: {n}" for n in change.notes)
-        sink.write(f"::{_GITHUB[change.level]} {','.join(properties)}::{_data(text)}")
-    sink.write(f"::notice title=contract diff::{_data(_summary(result) + ' - ' + _verdict(result))}")
-
-
-def _data(text: str) -> str:
-    """Escape the message of a workflow command."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property(text: str) -> str:
-    """Escape a property value of a workflow command."""
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+        sink.write(f"::{_GITHUB[change.level]} {','.join(properties)}::{workflow_escape(text)}")
+    verdict = workflow_escape(f"{_summary(result)} - {_verdict(result)}")
+    sink.write(f"::notice title=contract diff::{verdict}")
 
 
 DIFF_REPORTER: Reporter[DiffResult] = Reporter({

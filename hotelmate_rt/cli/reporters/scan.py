@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from hotelmate_rt.cli.output import Format, Reporter, Sink, escape
+from hotelmate_rt.cli.output import Format, Reporter, Sink, escape, workflow_escape
 from hotelmate_rt.scan import Finding, Level, ScanConfig, ScanResult, ScanRule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -89,14 +89,9 @@ def github(report: ScanReport, sink: Sink) -> None:
         see = "; ".join(related(f))
         message = f.message + (f" ({f.fix})" if f.fix else "") + (f"\nsee: {see}" if see else "")
         command = _GITHUB.get(f.level, "warning")
-        sink.write(f"::{command} file={_gh(f.file, True)},line={f.line},col={f.column},"
-                   f"title={_gh(f.rule.value, True)}::{_gh(message)}")
-
-
-def _gh(text: str, prop: bool = False) -> str:
-    """Escape text for a workflow command (properties also escape `:` and `,`)."""
-    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+        where = f"file={workflow_escape(f.file, prop=True)},line={f.line},col={f.column}"
+        sink.write(f"::{command} {where},title={workflow_escape(f.rule.value, prop=True)}::"
+                   f"{workflow_escape(message)}")
 
 
 def sarif(report: ScanReport, sink: Sink) -> None:

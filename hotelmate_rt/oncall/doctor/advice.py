@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from hotelmate_rt.oncall.authcheck import AuthAnswer, AuthOutcome
+from hotelmate_rt.oncall.httpapi import unresolved_host
 
 if TYPE_CHECKING:
     from hotelmate_rt.probes import ServerAddress
@@ -68,8 +69,6 @@ def auth_failure(answer: AuthAnswer, url: str, timeout: float) -> tuple[str, str
                                       "check the auth endpoint"))
 
 
-_NO_HOST = ("name or service not known", "nodename nor servname", "getaddrinfo",
-            "no address associated", "resolution")
 _TLS_WORDS = ("ssl", "wrong version number", "record layer", "tls", "handshake")
 _PLAIN_ON_TLS = ("handshake", "bad request", "connection reset", "remote host closed")
 
@@ -93,7 +92,7 @@ def classify_ws(reason: str, codes: list[int | None], server: ServerAddress,
         return ("tls-required", "the server requires TLS (4000)", "connect with TLS (forceTLS)")
     if seen(4004) or 4100 in codes:
         return ("over-quota", "the app is over its connection quota", "raise the quota")
-    if any(word in low for word in _NO_HOST):
+    if unresolved_host(low):
         hint = f" (cluster {settings.cluster!r}?)" if settings.cluster and not settings.host \
             else ""
         return ("wrong-host", f"wrong host: {server.host!r} does not resolve{hint}",

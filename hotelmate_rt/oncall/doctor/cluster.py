@@ -20,9 +20,7 @@ mistakes from what it sees:
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from hotelmate_rt.oncall.checks import Outcome, failed, passed, with_id
@@ -30,7 +28,7 @@ from hotelmate_rt.oncall.listening import Listening, make_probe
 from hotelmate_rt.oncall.model import Section, Status
 
 from .advice import http_api_action
-from .context import DIAGNOSTIC_BOOKING, DOCTOR, DoctorContext
+from .context import DIAGNOSTIC_BOOKING, DOCTOR, DoctorContext, send_diagnostic
 
 if TYPE_CHECKING:
     from hotelmate_rt.settings import PusherSettings
@@ -217,24 +215,15 @@ def _counts(nodes_: list[PusherSettings], channel: str, timeout: float) -> dict[
 def _send_through_each(ctx: DoctorContext, nodes_: list[PusherSettings],
                        evidence: list[str]) -> dict[str, str]:
     """Send one diagnostic booking_updated through each node; return node -> nonce ('' failed)."""
-    from hotelmate_rt.emitters import NO_RETRY, Emitter
     from hotelmate_rt.errors import HotelmateRtError
 
     nonces: dict[str, str] = {}
     for node in nodes_:
-        nonce = uuid.uuid4().hex[:12]
-        payload = {"booking_id": DIAGNOSTIC_BOOKING,
-                   "updated_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                   "changed_fields": [f"hotelmate-rt-doctor-{nonce}"]}
         try:
-            with Emitter.from_env(ctx.contract, settings=node, timeout=ctx.timeout(),
-                                  strict=True, retry=NO_RETRY, dead_letter=False, defer=False,
-                                  lanes=1) as emitter:
-                result = emitter.emit("booking_updated", payload, only=("guest-booking",),
-                                      booking_id=DIAGNOSTIC_BOOKING)
-            error = None if result.ok else (result.error or result.outcome.value)
+            with ctx.emitter(node) as emitter:
+                nonce, error = send_diagnostic(emitter)
         except HotelmateRtError as exc:
-            error = str(exc)
+            nonce, error = "", str(exc)
         if error:
             evidence.append(f"could not send through {_name(node)}: {error}")
             nonce = ""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,7 @@ from hotelmate_rt.settings import (
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
+    from hotelmate_rt.emitters import Emitter
     from hotelmate_rt.probes import Authorizer, Probe, ServerAddress
 
 DIAGNOSTIC_BOOKING = "BK-0000-0000"
@@ -93,6 +96,14 @@ class DoctorContext(RunContext):
         return make_probe(self.contract, self.server(), channels, authorizer, timeout,
                           self.redactor, lasting if lasting is not None else timeout + 1.0)
 
+    def emitter(self, settings: PusherSettings) -> Emitter:
+        """Build the real emitter on `settings`, sending each event once, now, bounded."""
+        from hotelmate_rt.emitters import NO_RETRY, Emitter
+
+        return Emitter.from_env(self.contract, settings=settings, timeout=self.timeout(),
+                                strict=True, retry=NO_RETRY, dead_letter=False, defer=False,
+                                lanes=1)
+
     def render(self, channel_id: str, params: Mapping[str, str | None]) -> str | None:
         """Render a contract channel, or None when it is missing or a parameter is."""
         if self.contract is None or channel_id not in self.contract.channels or \
@@ -153,6 +164,23 @@ class DoctorContext(RunContext):
             "staff_token": "set" if o.staff_token else None,
             "booking_id": o.booking_id, "hotel_slug": o.hotel_slug, "room_number": o.room_number,
             "contract": self.contract.path if self.contract else (o.contract and str(o.contract))})
+
+
+def send_diagnostic(emitter: Emitter) -> tuple[str, str | None]:
+    """Send a booking_updated marked with a fresh nonce to the diagnostic booking.
+
+    Return the nonce and why the send failed (None when it was accepted).
+    """
+    nonce = uuid.uuid4().hex[:12]
+    payload = {"booking_id": DIAGNOSTIC_BOOKING,
+               "updated_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+               "changed_fields": [f"hotelmate-rt-doctor-{nonce}"]}
+    try:
+        result = emitter.emit("booking_updated", payload, only=("guest-booking",),
+                              booking_id=DIAGNOSTIC_BOOKING)
+    except HotelmateRtError as exc:
+        return nonce, str(exc)
+    return nonce, None if result.ok else (result.error or result.outcome.value)
 
 
 DOCTOR: Checklist[DoctorContext] = Checklist("doctor")

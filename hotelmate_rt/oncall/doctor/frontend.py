@@ -2,7 +2,9 @@
 and event names a frontend env file declares (…CHANNEL… / …EVENT… variables).
 
 Severity comes from each scan finding's own level (error -> fail, warning -> warn) and the doctor
-code from its rule id, never from its message. Names in an env file are not code: they go through
+code from its rule id, never from its message. Subscription-lifecycle findings (`lifecycle-*`:
+a cleanup that silences other components, a stale or leaking subscription) are reported at error
+level only, each under its rule id. Names in an env file are not code: they go through
 the contract resolution API (`hotelmate_rt.contracts.resolve`) directly.
 """
 
@@ -22,7 +24,7 @@ from .context import DOCTOR, DoctorContext
 
 if TYPE_CHECKING:
     from hotelmate_rt.contracts import Contract
-    from hotelmate_rt.scan import ScanResult
+    from hotelmate_rt.scan import Finding, ScanResult
 
 SCAN_CODES: dict[str, tuple[str, bool]] = {
     "public-with-auth": ("public-channel-with-auth", True),
@@ -35,7 +37,8 @@ SCAN_CODES: dict[str, tuple[str, bool]] = {
     "unknown-event": ("unknown-event", False),
     "event-not-on-channel": ("event-not-on-channel", False),
 }
-"""Scan rules the doctor reports: rule id -> (doctor code, is a security issue)."""
+"""Scan rules the doctor reports: rule id -> (doctor code, is a security issue); the error-level
+findings of the lifecycle rules (`scan.rules.LIFECYCLE_RULES`) are reported too, coded by rule id."""
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|\{[^}]*\}")
 
@@ -83,15 +86,31 @@ def _scan_outcomes(contract: Contract, result: ScanResult) -> list[Outcome]:
     """Turn the scan's findings into outcomes: code from the rule id, status from the level."""
     out: list[Outcome] = []
     for index, finding in enumerate(result.findings):
-        if finding.rule not in SCAN_CODES:
+        found = doctor_code(finding)
+        if found is None:
             continue
-        code, security = SCAN_CODES[finding.rule]
+        code, security = found
         where = f"{finding.file}:{finding.line}"
         report = failed if finding.level.value == "error" else warned
         out.append(report(finding.message + (f" ({finding.fix})" if finding.fix else ""),
                           id=f"frontend.{code}.s{index}", title=where, evidence=[where],
                           next_action=finding.fix or "", code=code, security=security))
     return out
+
+
+def doctor_code(finding: Finding) -> tuple[str, bool] | None:
+    """Return the doctor code of a scan finding and whether it is a security issue, or None.
+
+    Decided by the finding's rule id and level alone: a `SCAN_CODES` rule at any level, a
+    lifecycle rule at error level (the configured level: a team can turn a rule down).
+    """
+    from hotelmate_rt.scan.rules import LIFECYCLE_RULES, Level  # the scan ran: already loaded
+
+    if finding.rule in SCAN_CODES:
+        return SCAN_CODES[finding.rule]
+    if finding.rule in LIFECYCLE_RULES and finding.level is Level.ERROR:
+        return finding.rule.value, False
+    return None
 
 
 def env_names(settings: FrontendSettings) -> list[EnvName]:

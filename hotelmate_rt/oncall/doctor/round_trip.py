@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import statistics
 import time
-import uuid
-from datetime import UTC, datetime
 
 from hotelmate_rt.oncall.checks import Outcome, failed, passed
 from hotelmate_rt.oncall.listening import Listening
 from hotelmate_rt.oncall.model import Section
 
-from .context import DIAGNOSTIC_BOOKING, DOCTOR, DoctorContext
+from .context import DIAGNOSTIC_BOOKING, DOCTOR, DoctorContext, send_diagnostic
 
 
 @DOCTOR.check("round-trip", Section.ROUND_TRIP, "Round trip (emitter -> server -> probe)",
@@ -19,8 +17,6 @@ from .context import DIAGNOSTIC_BOOKING, DOCTOR, DoctorContext
                      "round-trip-event"))
 def round_trip(ctx: DoctorContext) -> Outcome:
     """Listen on the diagnostic booking channel; send `round_trips` events with `Emitter`."""
-    from hotelmate_rt.emitters import NO_RETRY, Emitter
-    from hotelmate_rt.errors import HotelmateRtError
     from hotelmate_rt.probes import LocalSigner
 
     s = ctx.settings
@@ -36,21 +32,10 @@ def round_trip(ctx: DoctorContext) -> Outcome:
             return failed(f"the probe could not listen: {heard.failure()}", evidence=evidence,
                           next_action="see the websocket and subscription checks",
                           code="no-listener")
-        emitter = Emitter.from_env(ctx.contract, settings=s, timeout=ctx.timeout(), strict=True,
-                                   retry=NO_RETRY, dead_letter=False, defer=False, lanes=1)
-        with emitter:
+        with ctx.emitter(s) as emitter:
             for index in range(rounds):
-                nonce = uuid.uuid4().hex[:12]
-                payload = {"booking_id": DIAGNOSTIC_BOOKING,
-                           "updated_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                           "changed_fields": [f"hotelmate-rt-doctor-{nonce}"]}
                 sent_at = time.time()
-                try:
-                    result = emitter.emit("booking_updated", payload, only=("guest-booking",),
-                                          booking_id=DIAGNOSTIC_BOOKING)
-                    error = None if result.ok else (result.error or result.outcome.value)
-                except HotelmateRtError as exc:
-                    error = str(exc)
+                nonce, error = send_diagnostic(emitter)
                 if error:
                     return failed(f"the emitter could not send: {error}", evidence=evidence,
                                   next_action="see the HTTP API check", code="send-failed")

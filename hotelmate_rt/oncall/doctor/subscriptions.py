@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 
+from hotelmate_rt.contracts import ChannelKind
 from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped, with_id
 from hotelmate_rt.oncall.listening import Heard, Listening
 from hotelmate_rt.oncall.model import Section
@@ -48,7 +49,7 @@ def subscriptions(ctx: DoctorContext) -> Iterator[Outcome]:
             authorizer = EndpointAuthorizer(
                 ctx.options.auth_endpoint or "", token, ctx.page_key, timeout,
                 redactor=ctx.redactor, origin=ctx.options.origin) \
-                if name.startswith(("private-", "presence-")) and token else None
+                if ChannelKind.of_name(name).needs_auth and token else None
             probes.append((f"{audience}.{channel_id}", ctx.probe([(name, channel_id)], authorizer)))
     with Listening(probes) as listening:
         listening.wait_ready(time.monotonic() + timeout)

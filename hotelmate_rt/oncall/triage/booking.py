@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from hotelmate_rt.contracts import ChannelKind
 from hotelmate_rt.oncall.authcheck import AuthAnswer, post_auth
 from hotelmate_rt.oncall.checks import Outcome, failed, passed, skipped, warned
 from hotelmate_rt.oncall.doctor.advice import auth_failure
@@ -145,7 +146,7 @@ def token(ctx: TriageContext) -> Iterator[Outcome]:
         return "" if answer.signed else answer.describe()
 
     refused = [f"{name} ({why})" for name, _ in ctx.guest_channels
-               if name.startswith(("private-", "presence-")) and (why := ask(name))]
+               if ChannelKind.of_name(name).needs_auth and (why := ask(name))]
     other = "BK-0000-0001" if o.booking_id != "BK-0000-0001" else "BK-0000-0002"
     foreign = [ctx.contract.render("guest-booking", booking_id=other)]
     if o.hotel_slug and "hotel-staff" in ctx.contract.channels:
