@@ -39,7 +39,6 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from hotelmate_rt.auth import ChannelAuthorizer, Principal
 from hotelmate_rt.contracts import Contract
@@ -50,7 +49,7 @@ from hotelmate_rt.testing.cluster import SoketiCluster
 from hotelmate_rt.testing.soketi import SoketiError, SoketiServer, free_port
 from hotelmate_rt.testing.ws_subscriber import Subscriber
 from tests.conftest import TEST_APP_ID, TEST_KEY, TEST_SECRET
-from tests.helpers import ROOT
+from tests.readme_commands import README, ReadmeCommand, fenced_blocks, readme_commands
 from tests.readme_workspace import (
     BOOKING,
     HOTEL,
@@ -64,97 +63,10 @@ from tests.readme_workspace import (
     write_outbox,
 )
 
-README = ROOT / "README.md"
-MARKER = re.compile(r"#.*not run by the tests: ([^\n]+)")
 ORIGIN = "http://localhost:3000"
 TOKENS = {"GUEST_TOKEN": "readme-guest-token-0002", "STAFF_TOKEN": "readme-staff-token-7"}
 CLUSTER_EXPORT = "HOTELMATE_RT_PUSHER_NODES"
 """Once the README exports it, its commands run against the `soketi_cluster` fixture."""
-
-
-# -- the README's commands ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReadmeCommand:
-    """One command of the README: its text as written, where, and the README's reason to skip."""
-
-    text: str
-    line: int
-    kind: str = "sh"
-    exports: tuple[str, ...] = ()
-    """The variables the README has exported before this command."""
-
-    @property
-    def flat(self) -> str:
-        """The command on one line (continuations joined), for matching and ids."""
-        return " ".join(self.text.replace("\\\n", " ").split())
-
-    @property
-    def skip(self) -> str:
-        """The `# not run by the tests: REASON` of this command, or ''."""
-        found = MARKER.search(self.text)
-        reason = found.group(1).strip() if found else ""
-        return reason[:-1] if reason.count(")") > reason.count("(") else reason
-
-
-def _blocks(text: str) -> Iterator[tuple[str, int, list[str]]]:
-    """Yield (language, line of the first body line, body lines) of each fenced block (also one
-    indented inside a list item, its body dedented)."""
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        opening = re.match(r"^(\s*)```(\w*)\s*$", lines[index])
-        index += 1
-        if opening is None:
-            continue
-        indent, start = opening.group(1), index
-        while index < len(lines) and not lines[index].strip().startswith("```"):
-            index += 1
-        body = [line[len(indent):] if line.startswith(indent) else line
-                for line in lines[start:index]]
-        yield opening.group(2), start + 1, body
-        index += 1
-
-
-def readme_commands(text: str) -> tuple[list[ReadmeCommand], dict[str, str]]:
-    """Return the README's commands in order and the variables it tells the reader to export."""
-    commands: list[ReadmeCommand] = []
-    exports: dict[str, str] = {}
-    for language, first, body in _blocks(text):
-        if language == "sh":
-            pending: list[str] = []
-            for offset, raw in enumerate(body):
-                if not pending and (not raw.strip() or raw.lstrip().startswith("#")):
-                    continue
-                pending.append(raw)
-                if raw.rstrip().endswith("\\"):
-                    continue
-                joined = "\n".join(pending)
-                line = first + offset - len(pending) + 1
-                pending = []
-                exported = re.match(r"^export\s+([A-Z_][A-Z0-9_]*)=(\S+)", joined)
-                if exported:
-                    exports[exported.group(1)] = exported.group(2).strip('"')
-                else:
-                    commands.append(ReadmeCommand(joined, line, exports=tuple(exports)))
-        elif language == "yaml":
-            for name, step in _steps(yaml.safe_load("\n".join(body))):
-                script = step.get("run", "")
-                if re.search(r"^\s*hotelmate-rt ", script, re.M):
-                    line = first + next((i for i, b in enumerate(body) if name in b), 0)
-                    commands.append(ReadmeCommand(script.replace("${{ github.base_ref }}", "main"),
-                                                  line, "yaml", tuple(exports)))
-    return commands, exports
-
-
-def _steps(document: object) -> Iterator[tuple[str, dict[str, str]]]:
-    """Yield (name or first line, step) of every step in a GitHub Actions job document."""
-    jobs = document.values() if isinstance(document, dict) else []
-    for job in jobs:
-        for step in job.get("steps", []) if isinstance(job, dict) else []:
-            if isinstance(step, dict) and isinstance(step.get("run"), str):
-                yield str(step.get("name") or step["run"].splitlines()[0]), step
 
 
 COMMANDS, EXPORTS = readme_commands(README.read_text(encoding="utf-8"))
@@ -622,7 +534,7 @@ def test_the_readme_toml_configuration_loads(tmp_path: Path) -> None:
     from hotelmate_rt.scan import parse_config
 
     blocks = [tomllib.loads("\n".join(body)) for language, _, body in
-              _blocks(README.read_text(encoding="utf-8")) if language == "toml"]
+              fenced_blocks(README.read_text(encoding="utf-8")) if language == "toml"]
     assert len(blocks) >= 2
     for block in blocks:
         table = block["tool"]["hotelmate-rt"]
