@@ -235,7 +235,8 @@ def test_filters_pause_and_clear(guest_page: Any, emitter: Emitter) -> None:
                                            "assigned_at": "2025-06-01T13:00:00Z"},
                  hotel_slug=HOTEL)
     wait_until(page, "window.hotelmateConsole.counts().held === 1")
-    assert len(rows(page)) == 2 and "paused, 1 new" in page.inner_text("#counter")
+    wait_until(page, "document.querySelector('#counter').textContent.includes('paused, 1 new')")
+    assert len(rows(page)) == 2
     page.click("#pause")
     wait_until(page, f"{visible} === 3")
     page.click("#clear")
