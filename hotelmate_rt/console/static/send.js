@@ -15,6 +15,7 @@ export function bindSend() {
     for (const input of form.querySelectorAll("input, select, textarea, button")) input.disabled = true;
   } else {
     $("#send-off").textContent = `Events go to ${config.send.target}, validated by the Emitter first.`;
+    $("#send").disabled = false;  // off in the page until the server says sending is allowed
   }
   const fill = () => {
     const event = config.contract.events.find((e) => e.name === select.value);
