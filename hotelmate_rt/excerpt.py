@@ -1,8 +1,9 @@
 """Say in one short line what an HTTP answer's body was: a JSON error, an HTML page's title, text.
 
 A wrong port or a proxy in front of the server answers with an error page of dozens of lines; the
-doctor, triage and the emitter show `body_excerpt(body)` instead: the JSON `error` / `message`,
-`HTML page 'Not Found'`, or the first words of plain text, on one line and bounded in length.
+doctor, triage, the emitter and the probe's auth client show `body_excerpt(body)` instead: the
+JSON `error` / `message`, `HTML page 'Not Found'` (its title, first heading or first words), or
+the first words of plain text, on one line and bounded in length.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ERROR_KEYS = ("error", "detail", "message", "reason")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _HEADING = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
+_CODE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 
 
 def looks_like_html(text: str, content_type: str = "") -> bool:
@@ -41,9 +43,9 @@ def body_excerpt(body: str | bytes, content_type: str = "", limit: int = 160) ->
     if not text:
         return ""
     if looks_like_html(text, content_type):
-        for pattern in (_TITLE, _HEADING):
-            found = pattern.search(text)
-            words = one_line(html.unescape(_TAG.sub(" ", found.group(1))), 80) if found else ""
+        for found in (_TITLE.search(text), _HEADING.search(text), _CODE.sub(" ", text)):
+            part = found.group(1) if isinstance(found, re.Match) else found
+            words = one_line(html.unescape(_TAG.sub(" ", part or "")), 80)
             if words:
                 return f"HTML page {words!r}"
         return "HTML page (no title)"

@@ -1,23 +1,29 @@
-"""Channel authorization for the probe: the backend's auth endpoint (httpx) or a local signature.
+"""Channel authorization for the probe: the backend's auth endpoint or a local signature.
 
 `EndpointAuthorizer` asks the real auth endpoint exactly as pusher-js does (POST, form-encoded
 `socket_id` and `channel_name`, `Authorization: Bearer <token>`), with timeouts, and turns every
 failure into an `AuthEndpointError` whose message says the status, the endpoint's reason and what
-it means. `LocalSigner` signs with the app secret (dev servers only, `--sign-locally`); its
-formula is pysher's and the pusher SDK's (`key:HMAC_SHA256_hex(secret, "socket_id:channel")`),
-which a unit test pins against both. Neither ever puts the token or the secret in a message.
+it means. Its HTTP is `hotelmate_rt.keepalive` (a kept-alive connection per auth thread, a third
+of httpx's CPU per request: a thousand signatures a second). `LocalSigner` signs with the app
+secret (dev servers only, `--sign-locally`); its formula is pysher's and the pusher SDK's
+(`key:HMAC_SHA256_hex(secret, "socket_id:channel")`), which a unit test pins against both.
+Neither ever puts the token or the secret in a message.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
-import re
+import ssl
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit
 
 from hotelmate_rt.errors import AuthEndpointError, ProbeError
+from hotelmate_rt.excerpt import body_excerpt
+from hotelmate_rt.keepalive import KeepAlive
 from hotelmate_rt.redact import Redactor
 
 __all__ = ["Authorization", "Authorizer", "EndpointAuthorizer", "LocalSigner", "Redactor"]
@@ -96,89 +102,78 @@ def meaning_of(status: int) -> str:
     return "the auth endpoint refused the subscription"
 
 
-def _reason_from(body: bytes, content_type: str) -> str:
-    """Extract a short human reason from an error response body (JSON detail or text)."""
-    text = body.decode("utf-8", errors="replace").strip()
-    if "json" in content_type or text.startswith("{"):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            for key in ("detail", "reason", "error", "message"):
-                value = parsed.get(key)
-                if isinstance(value, str) and value:
-                    return value
-                if isinstance(value, dict) and isinstance(value.get("message"), str):
-                    return str(value["message"])
-            return json.dumps(parsed)[:200]
-    if "<html" in text[:200].lower() or "<!doctype" in text[:50].lower():
-        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
-        words = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
-        words = " ".join(words.split())[:120]
-        return f"an HTML page: {words}" if words else "an HTML page"
-    return " ".join(text.split())[:200]
-
-
 class EndpointAuthorizer:
     """Ask the backend's auth endpoint for each signature, as the real page does."""
 
     def __init__(self, url: str, token: str | None, key: str, timeout: float = 5.0,
                  headers: dict[str, str] | None = None, redactor: Redactor | None = None,
-                 origin: str | None = None, transport: Any = None) -> None:
-        """Open a keep-alive HTTP client with timeouts (`transport`: an httpx test transport)."""
-        import httpx
-
+                 origin: str | None = None) -> None:
+        """Prepare the kept-alive HTTP client (nothing connects before the first request)."""
         self.url = url
         self._key = key
         self._token = token
         self.timeout = timeout
         self._redact = redactor or Redactor()
         self._redact.add(token)
-        send: dict[str, str] = {"Accept": "application/json"}
+        send: dict[str, str] = {"Accept": "application/json",
+                                "Content-Type": "application/x-www-form-urlencoded"}
         if token:
             send["Authorization"] = f"Bearer {token}"
         if origin:
             send["Origin"] = origin
         send.update(headers or {})
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout), headers=send,
-                                    follow_redirects=False, transport=transport)
+        self._headers = send
+        parts = urlsplit(url)
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._unusable = "" if parts.scheme in ("http", "https") and parts.hostname else \
+            "not an http:// or https:// URL"
+        self._http: KeepAlive | None = None
+        if not self._unusable:
+            context = ssl.create_default_context() if parts.scheme == "https" else None
+            try:
+                port = parts.port
+            except ValueError:
+                self._unusable = "its port is not a number from 1 to 65535"
+            else:
+                self._http = KeepAlive(parts.hostname or "", port, context=context,
+                                       timeout=lambda: self.timeout)
 
     def authorize(self, socket_id: str, channel: str) -> Authorization:
         """POST socket_id and channel_name; return the signature or raise AuthEndpointError."""
-        import httpx
-
         where = self._redact(self.url)
+        if self._http is None:
+            raise AuthEndpointError(
+                f"could not reach auth endpoint {where or '(none)'} ({self._unusable}): pass "
+                "--auth-endpoint http(s)://HOST/PATH", status=None, reason="unreachable")
+        body = urlencode({"socket_id": socket_id, "channel_name": channel})
         try:
-            response = self._client.post(self.url, data={"socket_id": socket_id,
-                                                         "channel_name": channel})
-        except httpx.TimeoutException as exc:
+            answer = self._http.request("POST", self._path, body, self._headers)
+        except TimeoutError as exc:
             raise AuthEndpointError(
                 f"auth endpoint {where} did not answer within {self.timeout:g} s for {channel} "
                 "(timeout): the backend is overloaded or hung", status=None,
                 reason="timeout") from exc
-        except httpx.HTTPError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             detail = self._redact(str(exc)) or type(exc).__name__
             raise AuthEndpointError(
                 f"could not reach auth endpoint {where} ({detail}): is the backend running "
                 "and --auth-endpoint right?", status=None, reason="unreachable") from exc
-        status = response.status_code
-        content_type = response.headers.get("content-type", "")
-        if status != 200:
-            reason = self._redact(_reason_from(response.content, content_type)) or "no reason"
-            if 300 <= status < 400:
-                reason = f"redirect to {self._redact(response.headers.get('location', '?'))}"
+        content_type = answer.headers.get("content-type", "")
+        if answer.status != 200:
+            reason = self._redact(body_excerpt(answer.body, content_type)) or "no reason"
+            if 300 <= answer.status < 400:
+                reason = f"redirect to {self._redact(answer.headers.get('location', '?'))}"
             raise AuthEndpointError(
-                f"auth endpoint refused {channel}: HTTP {status} ({reason}); "
-                f"{meaning_of(status)}", status=status, reason=reason)
-        return self._parse(response.content, content_type, channel)
+                f"auth endpoint refused {channel}: HTTP {answer.status} ({reason}); "
+                f"{meaning_of(answer.status)}", status=answer.status, reason=reason)
+        return self._parse(answer.body, content_type, channel)
 
     def _parse(self, body: bytes, content_type: str, channel: str) -> Authorization:
         """Read `{"auth": "key:signature"}` from a 200 answer or explain what came instead."""
         try:
             parsed: Any = json.loads(body)
         except ValueError:
-            shown = self._redact(_reason_from(body, content_type))[:80] or "an empty body"
+            shown = self._redact(body_excerpt(body, content_type, 80)) or "an empty body"
             raise AuthEndpointError(
                 f"auth endpoint answered 200 for {channel} but not with JSON "
                 f"(content-type {content_type or 'none'}: {shown!r}); it must return "
@@ -201,5 +196,6 @@ class EndpointAuthorizer:
         return Authorization(auth, channel_data if isinstance(channel_data, str) else None)
 
     def close(self) -> None:
-        """Close the HTTP client."""
-        self._client.close()
+        """Close the kept-alive connections."""
+        if self._http is not None:
+            self._http.close()

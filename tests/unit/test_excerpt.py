@@ -17,7 +17,9 @@ PAGE = ("<!DOCTYPE html>\n<html><head><title>Page not found at /apps/1/events</t
 @pytest.mark.parametrize(("body", "content_type", "shown"), [
     (PAGE, "text/html", "HTML page 'Page not found at /apps/1/events'"),
     ("<html><body><h1>502 Bad &amp; Gateway</h1></body></html>", "", "HTML page '502 Bad & Gateway'"),
-    ("<html><body>nothing</body></html>", "", "HTML page (no title)"),
+    ("<html><body>Server Error (500)</body></html>", "", "HTML page 'Server Error (500)'"),
+    ("<html><script>var a = 1;</script><style>p{}</style><body> </body></html>", "",
+     "HTML page (no title)"),
     ('{"error": "Invalid signature", "code": 4009}', "application/json", "Invalid signature"),
     ('{"detail": "Authentication credentials were not provided."}', "",
      "Authentication credentials were not provided."),

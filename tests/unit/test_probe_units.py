@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pusher
 import pysher
 import pytest
@@ -27,6 +31,7 @@ from hotelmate_rt.probes import (
 )
 from hotelmate_rt.probes.auth import meaning_of, sign
 from hotelmate_rt.probes.recording import CheckedRecord, Unreadable, check_lines
+from hotelmate_rt.testing.http import ServerThread
 
 
 def test_local_signature_matches_pysher_and_the_pusher_sdk() -> None:
@@ -137,41 +142,107 @@ def test_check_reports_unreadable_lines_by_number(contract: Contract) -> None:
     assert "not JSON" in results[0].to_dict()["problem"]
 
 
-def _authorizer(handler: Any) -> EndpointAuthorizer:
-    """An endpoint authorizer whose HTTP answers come from `handler` (an httpx mock)."""
-    return EndpointAuthorizer("http://backend.test/pusher/auth", "tok-secret-1", "app-key",
-                              transport=httpx.MockTransport(handler))
+@dataclass
+class _Scripted:
+    """What the local auth endpoint answers, and the requests it saw (headers, body)."""
+
+    status: int = 200
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    seen: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+
+
+@contextmanager
+def _endpoint(answer: _Scripted) -> Iterator[EndpointAuthorizer]:
+    """An endpoint authorizer talking to a real local HTTP server that answers `answer`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        """Record each POST and answer it as scripted."""
+
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer.seen.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            data = answer.body.encode()
+            self.send_response(answer.status)
+            for name, value in {"Content-Type": "application/json", **answer.headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            """Stay quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    with ServerThread(server) as serving:
+        authorizer = EndpointAuthorizer(f"{serving.url}/pusher/auth", "tok-secret-1", "app-key",
+                                        timeout=2.0)
+        try:
+            yield authorizer
+        finally:
+            authorizer.close()
 
 
 def test_endpoint_authorizer_posts_like_pusher_js() -> None:
-    """Form-encoded socket_id and channel_name with a Bearer header; the auth is returned."""
-    seen: list[httpx.Request] = []
+    """Form-encoded socket_id and channel_name with a Bearer header, on one kept-alive
+    connection; the auth is returned."""
+    answer = _Scripted(body=json.dumps({"auth": "app-key:abc"}))
+    with _endpoint(answer) as authorizer:
+        results = [authorizer.authorize("1.2", "private-x") for _ in range(3)]
+        connects = authorizer._http.connects if authorizer._http else 0
+    assert [r.auth for r in results] == ["app-key:abc"] * 3
+    headers, body = answer.seen[0]
+    assert headers["authorization"] == "Bearer tok-secret-1"
+    assert headers["content-type"] == "application/x-www-form-urlencoded"
+    assert body == b"socket_id=1.2&channel_name=private-x"
+    assert connects == 1
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"auth": "app-key:abc"})
 
-    result = _authorizer(handler).authorize("1.2", "private-x")
-    assert result.auth == "app-key:abc"
-    assert seen[0].headers["authorization"] == "Bearer tok-secret-1"
-    assert seen[0].headers["content-type"] == "application/x-www-form-urlencoded"
-    assert seen[0].content == b"socket_id=1.2&channel_name=private-x"
-
-
-@pytest.mark.parametrize(("response", "text"), [
-    (httpx.Response(200, json={"auth": "other-key:abc"}), "different apps"),
-    (httpx.Response(200, json={"token": "x"}), 'without an "auth" signature'),
-    (httpx.Response(200, text=""), "not with JSON"),
-    (httpx.Response(302, headers={"location": "/login"}), "redirect to /login"),
-    (httpx.Response(404, text="Not Found"), "no auth endpoint at this URL"),
-    (httpx.Response(401, text="tok-secret-1 is bad"), "*** is bad"),
+@pytest.mark.parametrize(("answer", "text"), [
+    (_Scripted(body=json.dumps({"auth": "other-key:abc"})), "different apps"),
+    (_Scripted(body=json.dumps({"token": "x"})), 'without an "auth" signature'),
+    (_Scripted(body=""), "not with JSON"),
+    (_Scripted(302, headers={"Location": "/login"}), "redirect to /login"),
+    (_Scripted(404, "Not Found", {"Content-Type": "text/plain"}), "no auth endpoint at this URL"),
+    (_Scripted(401, "tok-secret-1 is bad", {"Content-Type": "text/plain"}), "*** is bad"),
+    (_Scripted(500, "<html><title>Server Error</title><body>trace ...</body></html>",
+               {"Content-Type": "text/html"}), "HTML page 'Server Error'"),
 ])
-def test_endpoint_authorizer_explains_bad_answers(response: httpx.Response, text: str) -> None:
-    """Wrong key, missing auth, empty body, redirects and 404s each get their own sentence."""
-    with pytest.raises(AuthEndpointError) as caught:
-        _authorizer(lambda request: response).authorize("1.2", "private-x")
+def test_endpoint_authorizer_explains_bad_answers(answer: _Scripted, text: str) -> None:
+    """Wrong key, missing auth, empty body, redirects, 404s and HTML pages each get their own
+    sentence."""
+    with _endpoint(answer) as authorizer, pytest.raises(AuthEndpointError) as caught:
+        authorizer.authorize("1.2", "private-x")
     assert text in str(caught.value)
     assert "tok-secret-1" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("url", "text"), [
+    ("", "not an http:// or https:// URL"),
+    ("localhost:8000/pusher/auth", "not an http:// or https:// URL"),
+    ("http://127.0.0.1:99999/pusher/auth", "port is not a number"),
+])
+def test_endpoint_authorizer_names_an_unusable_url(url: str, text: str) -> None:
+    """A URL the authorizer cannot use is an unreachable endpoint with its reason, not a crash."""
+    with pytest.raises(AuthEndpointError) as caught:
+        EndpointAuthorizer(url, "tok-secret-1", "app-key").authorize("1.2", "private-x")
+    assert text in str(caught.value) and caught.value.reason == "unreachable"
+
+
+def test_endpoint_authorizer_names_a_refused_connection() -> None:
+    """Nothing listening is 'could not reach', with the socket's own reason."""
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))
+        port = placeholder.getsockname()[1]
+    authorizer = EndpointAuthorizer(f"http://127.0.0.1:{port}/auth", "tok-secret-1", "app-key",
+                                    timeout=2.0)
+    with pytest.raises(AuthEndpointError) as caught:
+        authorizer.authorize("1.2", "private-x")
+    assert "could not reach auth endpoint" in str(caught.value)
+    assert "refused" in str(caught.value).lower()
 
 
 def test_meanings_differ_per_status() -> None:
