@@ -298,11 +298,14 @@ class Emitter:
         return replay_file(self, path)
 
     def close(self) -> None:
-        """Stop the lane threads and close the transport."""
+        """Stop the lane threads, write the outbox's pending sent marks, close the transport."""
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+        if self.outbox is not None and not self.outbox.flush():
+            log.warning("emit outbox: sent marks still pending at close; the relay will send "
+                        "those rows again")
         self.transport.close()
 
     def __enter__(self) -> Emitter:

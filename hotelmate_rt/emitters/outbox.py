@@ -45,6 +45,9 @@ class Outbox(Protocol):
     def failed(self, ids: Sequence[int], error: str, status: int | None, tried: bool) -> None:
         """Record a failed fast-path send; the rows stay for the relay."""
 
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every `sent` mark is written; False when `timeout` ran out first."""
+
 
 def new_delivery_id() -> str:
     """Return a fresh delivery id (a random UUID)."""

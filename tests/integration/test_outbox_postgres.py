@@ -411,3 +411,30 @@ def test_a_burst_of_marks_is_written_in_a_few_updates(pg: str, contract_path: Pa
     assert outbox.flush()
     assert counts(pg) == {"pending": 0, "sent": 200, "dead": 0}
     assert sum(batches) == 200 and len(batches) <= 20, batches
+
+
+def test_closing_the_emitter_writes_the_pending_sent_marks(pg: str, contract_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Emitter.close()` waits for the background marks, so a shutdown leaves no sent row
+    pending (the relay would send it again)."""
+    from django.db import transaction
+
+    from hotelmate_rt.django import outbox as module
+    from hotelmate_rt.emitters import Emitter, RecordingTransport
+
+    real = module.mark_sent
+
+    def slow(using: str, ids: Any) -> None:
+        """Write the marks a little later than the emitter returns."""
+        time.sleep(0.3)
+        real(using, ids)
+
+    monkeypatch.setattr(module, "mark_sent", slow)
+    emitter = Emitter(load_contract(contract_path), RecordingTransport(), outbox=True, using=pg)
+    with transaction.atomic(using=pg):
+        for i in range(20):
+            emitter.emit("booking_updated", updated(f"BK-2025-{i:04d}", "closing"),
+                         hotel_slug="hotel-paradise")
+    assert counts(pg)["pending"] > 0  # the marks are still being written
+    emitter.close()
+    assert counts(pg) == {"pending": 0, "sent": 20, "dead": 0}

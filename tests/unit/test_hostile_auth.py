@@ -19,6 +19,8 @@ from hotelmate_rt.contracts import Contract, load_contract
 from hotelmate_rt.errors import Forbidden
 from hotelmate_rt.testing.django_setup import ensure_django
 
+# The test project's settings, as the integration tests use (whichever module is collected first).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.django_project.settings")
 ensure_django()
 
 from django.test import Client, override_settings  # noqa: E402
