@@ -33,7 +33,7 @@ from .model import (
     Transition,
     suggest,
 )
-from .payloads import PayloadValidator, foreign_refs, schema_problem
+from .payloads import PayloadValidator, compiled_or_problem, foreign_refs
 from .templates import DEFAULT_PATTERN, Template, compile_pattern
 from .yamltree import EMPTY, MAX_DEPTH, Abandon, ContractProblem, Path_, ProblemKind, Tree
 
@@ -370,11 +370,14 @@ class _Builder:
     def validator(self, schema: dict[str, Any], envelope: Envelope | None,
                   path: Path_) -> PayloadValidator | None:
         """Compile an event's schema (and its variants), recording why one does not compile."""
-        schemas: list[tuple[dict[str, Any] | Any, Path_]] = [(schema, (*path, "schema"))]
+        schemas: list[tuple[str | None, dict[str, Any] | Any, Path_]] = [
+            (None, schema, (*path, "schema"))]
         if envelope is not None:
-            schemas += [(v, (*path, "envelope", "variants", k)) for k, v in envelope.variants.items()]
+            schemas += [(k, v, (*path, "envelope", "variants", k))
+                        for k, v in envelope.variants.items()]
         ok = True
-        for candidate, spath in schemas:
+        compiled: dict[str | None, Any] = {}
+        for variant, candidate, spath in schemas:
             refs = list(foreign_refs(candidate))
             for rpath, ref in refs:
                 self.tree.problem(ProblemKind.BAD_SCHEMA, f"schema reference {ref[:80]!r} points "
@@ -383,7 +386,8 @@ class _Builder:
             if refs:
                 ok = False
                 continue
-            problem = schema_problem(candidate) if isinstance(candidate, dict) else "not a mapping"
+            compiled[variant], problem = compiled_or_problem(candidate) \
+                if isinstance(candidate, dict) else (None, "not a mapping")
             if problem:
                 ok = False
                 self.tree.problem(ProblemKind.BAD_SCHEMA, f"invalid JSON Schema: {problem}", spath,
@@ -391,8 +395,9 @@ class _Builder:
         if not ok:
             return None
         if envelope is None:
-            return PayloadValidator(schema)
-        return PayloadValidator(schema, envelope.field, envelope.variants)
+            return PayloadValidator.of_compiled(compiled[None])
+        return PayloadValidator.of_compiled(compiled[None], envelope.field,
+                                            {k: v for k, v in compiled.items() if k is not None})
 
     def event_aliases(self, value: Any) -> dict[str, EventAlias]:
         """Read old or wrong event names and what replaces them."""

@@ -76,13 +76,17 @@ def foreign_refs(schema: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
                          if isinstance(item, dict | list))
 
 
+def compiled_or_problem(schema: Mapping[str, Any]) -> tuple[Any, str | None]:
+    """Compile a JSON Schema once: (validator, None), or (None, why it does not compile)."""
+    try:
+        return _compile(schema), None
+    except (jsonschema_rs.ValidationError, ValueError, TypeError) as exc:
+        return None, str(exc).splitlines()[0]
+
+
 def schema_problem(schema: Mapping[str, Any]) -> str | None:
     """Say why a JSON Schema does not compile, or None when it does."""
-    try:
-        _compile(schema)
-    except (jsonschema_rs.ValidationError, ValueError, TypeError) as exc:
-        return str(exc).splitlines()[0]
-    return None
+    return compiled_or_problem(schema)[1]
 
 
 class PayloadValidator:
@@ -92,9 +96,18 @@ class PayloadValidator:
 
     def __init__(self, schema: Mapping[str, Any], envelope_field: str | None = None,
                  variants: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        """Compile the schema and the envelope's variant schemas."""
         self._main = _compile(schema)
         self._envelope_field = envelope_field
         self._variants = {k: _compile(v) for k, v in (variants or {}).items()}
+
+    @classmethod
+    def of_compiled(cls, main: Any, envelope_field: str | None = None,
+                    variants: Mapping[str, Any] | None = None) -> PayloadValidator:
+        """Wrap validators already compiled (by `compiled_or_problem`), not compiling again."""
+        self = cls.__new__(cls)
+        self._main, self._envelope_field, self._variants = main, envelope_field, dict(variants or {})
+        return self
 
     def is_valid(self, data: Any) -> bool:
         """Answer quickly whether a payload conforms (the hot path)."""
