@@ -526,7 +526,7 @@ class PyResolver:
                 arg = keywords.get(head)
             got = self.resolve(arg, scope, depth + 1, guard) \
                 if arg is not None and name == head else []
-            pieces.append(got or [(Hole(name),)])
+            pieces.append(got or [(Hole(name or (source_text(arg) if arg is not None else "")),)])
         return concat_all(pieces)
 
     def method_of(self, klass: PyClass, name: str, depth: int = 0) -> tuple[PyResolver, Scope] | None:
