@@ -9,8 +9,8 @@ items named with both sides' locations (>= 10 on a grown app), public-channel pe
 flagged (>= 80%), the inferred contract's lint exit code (0 or 1), and the share of sites left
 unresolved by `scan --contract inferred.yaml` (<= 10%).
 
-Usage: `python benchmarks/adoption_metrics.py [FIXTURE_DIR ...] [--json]` (default: the grown and
-holdout fixtures).
+Usage: `python benchmarks/adoption_metrics.py [FIXTURE_DIR ...] [--json]` (default: the grown,
+holdout and holdout_c fixtures).
 """
 
 from __future__ import annotations
@@ -194,7 +194,8 @@ def main() -> None:
     """Measure each fixture and print the figures against the targets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("fixtures", nargs="*", type=Path,
-                        default=[FIXTURES / "grown", FIXTURES / "holdout"])
+                        default=[FIXTURES / "grown", FIXTURES / "holdout",
+                                 FIXTURES / "holdout_c"])
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
     report = [measure(path) for path in args.fixtures]

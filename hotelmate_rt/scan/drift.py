@@ -76,6 +76,7 @@ class _Sides:
     links: dict[str, set[str]] = field(default_factory=dict)
     heard: set[tuple[str, str]] = field(default_factory=set)
     heard_anywhere: set[str] = field(default_factory=set)
+    orphans: list[tuple[Site, Value, str, set[str] | None]] = field(default_factory=list)
 
 
 def _regex(sym: Sym) -> Any:
@@ -132,8 +133,9 @@ def param_kind(text: str) -> str | None:
 
 
 def _where(site: Site, value: Value | None = None, label: str = "") -> Related:
-    """Point at a site (at its value when given)."""
-    if value is None:
+    """Point at a site's value on the call's line, else at the call (whose first line names a
+    send everywhere else) when the value sits on a later line of a multi-line call."""
+    if value is None or value.line != site.line:
         return Related(site.file, site.line, site.column, label)
     return Related(site.file, value.line, value.column, label)
 
@@ -181,6 +183,7 @@ def drift(sites: list[Site], contract: Contract) -> list[DriftFinding]:
     aliases = Aliases(contract)
     for site in binds:
         out.extend(_events(sides, site, aliases))
+    out.extend(_orphans(sides))
     out.extend(_envelopes(sides, binds, sites))
     out.extend(_parameters(sides))
     out.extend(_unheard(sides))
@@ -312,9 +315,45 @@ def _events(sides: _Sides, site: Site, aliases: Aliases) -> Iterator[DriftFindin
                                "bind it on the channel the backend sends it on", related, site,
                                name)
         else:
-            yield DriftFinding(ScanRule.DRIFT_EVENT, f"event `{name}` is bound, but no scanned backend "
-                               "code sends it", site.file, value.line, value.column, None, (),
-                               site, name)
+            sides.orphans.append((site, value, name, linked))
+
+
+def _orphans(sides: _Sides) -> Iterator[DriftFinding]:
+    """Report bound events nobody sends, paired with a likely rename: the one event the backend
+    sends on the same channel that nobody binds and whose words contain the bound name's or are
+    contained in them (`new-staff-message` and `staff-message`, `announcement` and
+    `event_announced`)."""
+    for site, value, name, linked in sides.orphans:
+        unheard = [e for e, by in sides.sends.items() if e not in sides.heard_anywhere and
+                   any((e, k) not in sides.heard for k in by if linked is None or k in linked)]
+        renamed = likely_rename(name, unheard)
+        if renamed is None:
+            yield DriftFinding(ScanRule.DRIFT_EVENT, f"event `{name}` is bound, but no scanned "
+                               "backend code sends it", site.file, value.line, value.column, None,
+                               (), site, name)
+            continue
+        keys = [k for k in sorted(sides.sends[renamed]) if linked is None or k in linked]
+        sides.heard.update((renamed, k) for k in keys)
+        related = tuple(_where(s, None, f"backend sends `{renamed}`, which nobody binds")
+                        for k in keys for s in sides.sends[renamed][k])[:_RELATED]
+        yield DriftFinding(ScanRule.DRIFT_EVENT, f"event `{name}` is bound, but no scanned backend "
+                           f"code sends it; the backend sends `{renamed}` there, which nobody "
+                           "binds (renamed?)", site.file, value.line, value.column,
+                           f"use one name on both sides: `{renamed}`", related, site, name)
+
+
+def _stems(name: str) -> set[str]:
+    """The words of a name, cut to five letters (`announced`, `announcement` -> `annou`)."""
+    return {w[:5] for w in re.split(r"[-_.:\s]+|(?<=[a-z])(?=[A-Z])", name.lower()) if len(w) > 2}
+
+
+def likely_rename(name: str, candidates: Iterable[str]) -> str | None:
+    """Pick the one candidate whose words contain the name's or are contained in them
+    (`staff-message` / `new-staff-message`); None when there is none or more than one."""
+    mine = _stems(name)
+    found = [c for c in sorted(set(candidates) - {name})
+             if mine and _stems(c) and (mine <= _stems(c) or _stems(c) <= mine)]
+    return found[0] if len(found) == 1 else None
 
 
 def _envelopes(sides: _Sides, binds: list[Site], sites: list[Site]) -> Iterator[DriftFinding]:
@@ -359,8 +398,12 @@ def _envelopes(sides: _Sides, binds: list[Site], sites: list[Site]) -> Iterator[
                 continue
             reported.add(route.value)
             near = [v for v in sorted(values) if _distance(v, route.value) <= 2][:1]
-            senders = values[near[0]] if near else [s for v in values.values() for s in v]
-            hint = f"; the backend sends `{near[0]}`" if near else ""
+            renamed = None if near else likely_rename(route.value, set(values) - known)
+            senders = values[near[0]] if near else values[renamed] if renamed else \
+                [s for v in values.values() for s in v]
+            hint = f"; the backend sends `{near[0]}`" if near else \
+                f"; the backend sends `{renamed}`, which it does not handle (renamed?)" \
+                if renamed else ""
             related = tuple(dict.fromkeys(_where(s, None, f"backend sends `{event}`")
                                           for s in senders))[:_RELATED]
             yield DriftFinding(ScanRule.DRIFT_EVENT, f"the frontend routes `{event}` with `{key}` = "

@@ -48,6 +48,8 @@ def handler_keys(module: JsResolver, node: Node | None, scope: JsScope, values: 
     owner, obj = found_object
     if obj.type == "new_expression":
         return _map_keys(owner, obj, node, scope if owner is module else owner.top, depth)
+    # a map written in another file is placed at its use here (a site's values share its file)
+    where = owner.where if owner is module else (lambda _n: module.where(node))
     out: list[Value] = []
     for child in obj.named_children:
         key_node = child.child_by_field_name("key") if child.type == "pair" else \
@@ -60,12 +62,11 @@ def handler_keys(module: JsResolver, node: Node | None, scope: JsScope, values: 
         if values:
             value = child.child_by_field_name("value")
             if value is not None:
-                out.extend(Value(s, *owner.where(value))
-                           for s in owner.resolve(value, owner.top))
+                out.extend(Value(s, *where(value)) for s in owner.resolve(value, owner.top))
             continue
         key = owner.key_name(key_node)
         if key is not None:
-            out.append(Value((key,), *owner.where(key_node)))
+            out.append(Value((key,), *where(key_node)))
     return out
 
 

@@ -127,6 +127,13 @@ class JsResolver:
             return
         if name.type == "identifier":
             scope.assigns.setdefault(self.text(name), []).append(value)
+        elif name.type == "array_pattern":  # `const [state, dispatch] = useReducer(...)`
+            index = 0
+            for item in name.children:
+                if item.type == ",":
+                    index += 1
+                elif item.type == "identifier":
+                    scope.assigns.setdefault(self.text(item), []).append(Items(value, str(index)))
         elif name.type == "object_pattern":
             for item in name.named_children:
                 if item.type == "shorthand_property_identifier_pattern":
@@ -430,6 +437,11 @@ class JsResolver:
                               if not isinstance(v, Items)]
                     return other.object_of(values[0], other.top, depth + 1) \
                         if len(values) == 1 else None
+        if node.type == "call_expression":  # a factory: `makeHandlers(dispatch)` returns the map
+            target = self.function_for(node.child_by_field_name("function"), scope, depth + 1)
+            if target is not None and len(target[1].returns) == 1:
+                return target[0].object_of(target[1].returns[0], target[1], depth + 1)
+            return None
         if node.type == "member_expression":
             obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
             holder = self.object_of(obj, scope, depth + 1)
@@ -537,10 +549,11 @@ class JsResolver:
             out.extend(concat_all(pieces))
         return dedupe(out)
 
-    def function_for(self, func: Node, scope: JsScope | None = None) -> tuple[JsResolver, JsScope] | None:
+    def function_for(self, func: Node, scope: JsScope | None = None,
+                     depth: int = 0) -> tuple[JsResolver, JsScope] | None:
         """Find the function a call refers to: local, imported, `ns.fn`, `obj.method`."""
         func = self.unwrap(func)
-        if func is None:
+        if func is None or depth > MAX_DEPTH:
             return None
         if func.type == "identifier":
             name = self.text(func)
@@ -564,7 +577,7 @@ class JsResolver:
                 other, exported = self.imported(self.text(obj))
                 if other is not None and exported == "*" and self.text(prop) in other.functions:
                     return other, other.functions[self.text(prop)]
-            holder = self.object_of(obj, scope or self.top)
+            holder = self.object_of(obj, scope or self.top, depth + 1)
             if holder is not None:
                 value = holder[0].unwrap(holder[0].property(holder[1], self.text(prop)))
                 if value is not None and value.type in FUNCTIONS:

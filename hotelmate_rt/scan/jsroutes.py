@@ -24,6 +24,7 @@ _BUS_EMIT = frozenset({"emit", "publish", "dispatchEvent", "next", "fire", "trig
 _BUS_ON = frozenset({"on", "addListener", "subscribe", "listen", "addEventListener", "once"})
 _PAYLOAD_KEYS = frozenset({"payload", "data", "detail", "body"})
 _EQUALS = frozenset({"===", "==", "!==", "!="})
+_ACTION = "action:"  # role of an action object: `action:type=kind` (its `type` carries `kind`)
 NAME = ""  # the route field of an event name (a bind_global handler keyed by the event name)
 
 Node = Any
@@ -98,6 +99,9 @@ class Router:
                     _destructure(module, pattern, frame)
             elif role == "name" and pattern.type == "identifier":
                 frame.names.add(module.text(pattern))
+            elif role.startswith(_ACTION):
+                _action_param(module, pattern, dict(
+                    pair.split("=", 1) for pair in role[len(_ACTION):].split(",")), frame)
         body = node.child_by_field_name("body")
         if body is None:
             return
@@ -207,8 +211,16 @@ class Router:
                 roles[index] = "data"
             elif arg.type == "identifier" and module.text(arg) in frame.names:
                 roles[index] = "name"
-        if roles:
-            self.handler(module, func, scope, roles, hops + 1)
+            elif arg.type == "object":
+                action = _action_role(module, arg, frame)
+                if action is not None:
+                    roles[index] = action
+        if not roles:
+            return
+        reducer = _reducer_of(module, func, scope)
+        if reducer is not None:  # a `useReducer` dispatch: the reducer gets (state, action)
+            func, roles = reducer, {index + 1: role for index, role in roles.items()}
+        self.handler(module, func, scope, roles, hops + 1)
 
 
 def _shift(roles: dict[int, str], how: str) -> dict[int, str]:
@@ -393,6 +405,9 @@ def _discriminant(module: JsResolver, node: Node | None, frame: _Frame) -> str |
             return NAME
         return frame.fields.get(text)
     if node.type == "member_expression":
+        mapped = frame.fields.get(module.text(node))  # `action.type` of a dispatched action
+        if mapped is not None:
+            return mapped
         obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
         if obj is not None and prop is not None and _is_data(module, module.unwrap(obj), frame):
             return module.text(prop)
@@ -401,6 +416,61 @@ def _discriminant(module: JsResolver, node: Node | None, frame: _Frame) -> str |
         if obj is not None and index is not None and index.type == "string" and \
                 _is_data(module, module.unwrap(obj), frame):
             return module.string(index)
+    return None
+
+
+def _action_role(module: JsResolver, obj: Node, frame: _Frame) -> str | None:
+    """`dispatch({ type: data.type, payload })`: the role of an action object whose keys carry
+    tested fields (`type=type`; `type=` for the event name), or None."""
+    pairs = []
+    for child in obj.named_children:
+        if child.type == "shorthand_property_identifier":
+            key: Node | None = child
+            text = module.text(child)
+            got = NAME if text in frame.names else frame.fields.get(text)
+        elif child.type == "pair":
+            key = child.child_by_field_name("key")
+            got = _discriminant(module, module.unwrap(child.child_by_field_name("value")), frame)
+        else:
+            continue
+        name = module.key_name(key) if key is not None else None
+        if got is not None and name:
+            pairs.append(f"{name}={got}")
+    return _ACTION + ",".join(pairs) if pairs else None
+
+
+def _action_param(module: JsResolver, pattern: Node, keys: dict[str, str], frame: _Frame) -> None:
+    """Learn which members of an action parameter (`action.type`, `{ type }`) are tested fields."""
+    if pattern.type == "identifier":
+        for key, field_name in keys.items():
+            frame.fields[f"{module.text(pattern)}.{key}"] = field_name
+        return
+    if pattern.type != "object_pattern":
+        return
+    for item in pattern.named_children:
+        if item.type == "shorthand_property_identifier_pattern" and module.text(item) in keys:
+            frame.fields[module.text(item)] = keys[module.text(item)]
+        elif item.type == "pair_pattern":
+            key, local = item.child_by_field_name("key"), item.child_by_field_name("value")
+            name = module.key_name(key) if key is not None else None
+            if name in keys and local is not None and local.type == "identifier":
+                frame.fields[module.text(local)] = keys[name]
+
+
+def _reducer_of(module: JsResolver, func: Node, scope: JsScope) -> Node | None:
+    """The reducer behind `dispatch` of `const [state, dispatch] = useReducer(reducer, init)`."""
+    if func.type != "identifier":
+        return None
+    found = module.lookup(module.text(func), scope)
+    if not isinstance(found, tuple):
+        return None
+    for value in found[1]:
+        call = module.unwrap(value.node) if isinstance(value, Items) and value.key == "1" else None
+        callee = module.unwrap(call.child_by_field_name("function")) if call is not None and \
+            call.type == "call_expression" else None
+        if callee is not None and module.text(callee).rsplit(".", 1)[-1] == "useReducer":
+            args = module.arguments(call)
+            return args[0] if args else None
     return None
 
 

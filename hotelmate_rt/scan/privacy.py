@@ -16,7 +16,7 @@ from hotelmate_rt.contracts import ChannelKind, Contract, resolve_event
 
 from .match import name_kind
 from .model import Site, SiteKind
-from .symbols import Value, display, literal
+from .symbols import Hole, Sym, Value, display, literal
 
 # One word alone says personal or secret data.
 _WORDS = frozenset({
@@ -41,11 +41,18 @@ _PAIRS = frozenset({
 _PEOPLE = frozenset({
     "guest", "staff", "user", "customer", "sender", "recipient", "author", "reviewer", "contact",
     "employee", "member", "person", "owner", "holder", "cardholder", "traveller", "traveler",
-    "visitor", "attendant", "waiter", "manager", "booker", "caller", "patient", "client"})
+    "visitor", "attendant", "waiter", "manager", "booker", "caller", "patient", "client",
+    "housekeeper", "receptionist", "concierge", "porter", "driver", "cleaner", "technician",
+    "chef", "host", "tenant", "resident", "occupant", "passenger", "payer", "requester",
+    "reporter", "assignee", "creator", "agent", "courier", "worker", "colleague", "therapist",
+    "supervisor", "buyer", "seller", "partner", "spouse", "parent", "guardian", "doctor",
+    "nurse", "instructor"})
 # A word that makes the field describe the data rather than carry it (`email_verified`).
 _NOT_DATA = frozenset({"is", "has", "count", "verified", "enabled", "required", "type", "status",
                        "sent", "length", "changed", "updated", "valid", "expired", "expires",
                        "at", "format", "template", "label", "mode", "policy"})
+# The last word of an interpolated value that names an identifier, never a channel prefix.
+_IDENTIFIERS = frozenset({"slug", "id", "pk", "uuid", "number", "num", "no"})
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*")
 
 
@@ -69,10 +76,21 @@ def is_personal(name: str, extra: Iterable[str] = ()) -> bool:
     return False
 
 
+def _public(sym: Sym) -> bool:
+    """Tell whether a scanned channel is public: by its prefix, or because it starts with an
+    identifier value (`{hotel.slug}-housekeeping`, `{staff.id}.inbox`) that holds no prefix."""
+    kind = name_kind(sym)
+    if kind is not None:
+        return kind is ChannelKind.PUBLIC
+    head = sym[0] if sym else None
+    return isinstance(head, Hole) and len(sym) > 1 and \
+        bool(_IDENTIFIERS.intersection(words(head.text)[-1:]))
+
+
 def public_channels(site: Site, contract: Contract) -> list[str]:
     """Name the channels of a backend send that anyone can read (by prefix, or per contract)."""
     if site.kind in (SiteKind.TRIGGER, SiteKind.TRIGGER_BATCH):
-        return [display(v.sym) for v in site.channels if name_kind(v.sym) is ChannelKind.PUBLIC]
+        return [display(v.sym) for v in site.channels if _public(v.sym)]
     if site.kind is SiteKind.EMIT:
         out: list[str] = []
         for value in site.events:

@@ -15,6 +15,7 @@ _PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d
 _FORMATTER = string.Formatter()
 _MAX_DEPTH = 8
 _SELF = ("self", "cls")
+_PROPERTY = ("property", "cached_property")
 
 ModuleLoader = Callable[[str, int, str], "PyResolver | None"]
 
@@ -56,6 +57,7 @@ class Scope:
     cls: str | None = None
     method: bool = False
     kwargs: str | None = None
+    prop: bool = False
 
 
 @dataclass(slots=True)
@@ -176,7 +178,9 @@ class PyResolver:
                 defaults[arg.arg] = kw_default
         scope = Scope(node.name, parent, node.lineno, tuple(names), defaults,
                       cls=cls.name if cls is not None else None, method=method,
-                      kwargs=args.kwarg.arg if args.kwarg is not None else None)
+                      kwargs=args.kwarg.arg if args.kwarg is not None else None,
+                      prop=method and any(dotted(d).rsplit(".", 1)[-1] in _PROPERTY
+                                          for d in node.decorator_list))
         self.functions.setdefault(node.name, []).append(scope)
         return scope
 
@@ -195,7 +199,10 @@ class PyResolver:
                 target.value.id in _SELF and scope.cls is not None:
             klass = self.classes.get(scope.cls)
             if klass is not None:
-                klass.instance.setdefault(target.attr, []).append(value)
+                values = klass.instance.setdefault(target.attr, [])
+                values.append(value)
+                if isinstance(value, ast.Name) and value.id in scope.defaults:
+                    values.append(scope.defaults[value.id])  # `self.x = x` with `x=default`
 
     # -- lookups ----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> tuple[Scope, list[ast.expr]] | str | None:
@@ -353,7 +360,11 @@ class PyResolver:
         if isinstance(base, ast.Name) and base.id in _SELF:
             klass = self.enclosing_class(scope)
             found = self.class_attr(klass, node.attr) if klass is not None else None
-            return found[0].resolve(found[1], found[0].top, depth + 1, guard) if found else []
+            if found is not None:
+                return found[0].resolve(found[1], found[0].top, depth + 1, guard)
+            values = klass.instance.get(node.attr, []) if klass is not None else []
+            return dedupe([s for v in values  # `self.channel = channel_for(booking)` in __init__
+                           for s in self.resolve(v, self.top, depth + 1, guard)])
         klass_found = self.class_named(base, scope)
         if klass_found is not None:
             found = klass_found[0].class_attr(klass_found[1], node.attr)
@@ -404,12 +415,13 @@ class PyResolver:
         """Resolve `EVENTS["message_created"]` on a constant dict (module, class, imported)."""
         keys = self.resolve(node.slice, scope, depth + 1, guard)
         names = [literal(k) for k in keys]
-        if len(names) != 1 or names[0] is None:
-            return []
         table = self.dict_of(node.value, scope)
         if table is None:
             return []
         module, literal_dict, owner = table
+        if len(names) != 1 or names[0] is None:  # a dispatch table read with a run-time key
+            return dedupe([s for value in literal_dict.values
+                           for s in module.resolve(value, owner, depth + 1, guard)])
         for key, value in zip(literal_dict.keys, literal_dict.values, strict=True):
             if isinstance(key, ast.Constant) and key.value == names[0]:
                 return module.resolve(value, owner, depth + 1, guard)
@@ -514,7 +526,7 @@ class PyResolver:
                 arg = keywords.get(head)
             got = self.resolve(arg, scope, depth + 1, guard) \
                 if arg is not None and name == head else []
-            pieces.append(got or [(Hole(name),)])
+            pieces.append(got or [(Hole(name or (source_text(arg) if arg is not None else "")),)])
         return concat_all(pieces)
 
     def method_of(self, klass: PyClass, name: str, depth: int = 0) -> tuple[PyResolver, Scope] | None:

@@ -54,7 +54,12 @@ class PyModule(PyResolver):
                 return False
             values = [*klass.instance.get(receiver.attr, ()),
                       *([klass.attrs[receiver.attr]] if receiver.attr in klass.attrs else [])]
-            return any(self._client_value(v, self.top, pattern, depth) for v in values)
+            if any(self._client_value(v, self.top, pattern, depth) for v in values):
+                return True
+            getter = self.method_of(klass, receiver.attr)  # a `@property` returning the client
+            return getter is not None and getter[1].prop and isinstance(getter[0], PyModule) and \
+                any(getter[0]._client_value(r, getter[1], pattern, depth + 1)
+                    for r in getter[1].returns)
         if isinstance(receiver, ast.Call):
             return self._client_value(receiver, scope, pattern, depth)
         return False
