@@ -43,6 +43,8 @@ _REACT_HOOKS = frozenset({"useState", "useEffect", "useLayoutEffect", "useMemo",
 
 _HOOK_NAME = re.compile(rb"use[A-Z][A-Za-z0-9_]*")
 _TEARDOWN = frozenset({"unsubscribe", "unbind_all", "disconnect"})
+_STATE_WORD = re.compile(rb"""["'`](connected|connecting|disconnected|unavailable|failed|"""
+                         rb"""initialized)["'`]""")
 
 
 def hook_names(data: bytes) -> set[str]:
@@ -249,9 +251,13 @@ class _Reader:
         return f"{self.module.rel}:{self.module.where(node)[0]}"
 
     def _memoized(self, node: Node) -> bool:
-        """Tell whether a `new Pusher` is made once per mount (useMemo/useState/useRef initializer)."""
+        """Tell whether a `new Pusher` is made once per mount (useMemo/useState/useRef initializer,
+        a class component's constructor)."""
         current = node.parent
         while current is not None:
+            if current.type == "method_definition" and \
+                    self.view.method_name(current) == "constructor":
+                return self.view._owner(current).kind is Kind.CLASS
             if current.type == "call_expression":
                 name = self.module.text(current.child_by_field_name("function") or current)
                 if name.rsplit(".", 1)[-1] in ("useMemo", "useState", "useRef", "useCallback"):
@@ -286,20 +292,22 @@ class _Reader:
             flags = set()
             if event in _CATCH_UP_STATES and len(args) > 1 and not self._tells_only(args[1], scope):
                 flags.add("catch-up")
-            if event in _ERROR_STATES:
+            if event in _ERROR_STATES and not (event == "state_change" and len(args) > 1 and
+                                               self._waits_for_connected(args[1], scope)):
                 flags.add("error-handler")
             self._add(Act.CONNECTION, node, client=self.client_ref(owner, scope), event=event,
                       flags=flags)
             return
         if method == "subscribe":
             site = self.sites.get(module.where(node))
-            if site is None:
+            client = self.client_ref(receiver, scope)
+            if site is None and (client is None or not args):
                 return
             found = self.view.effect_of(node)
             effect = found[0] if found is not None and not found[1] and args else None
             inputs, missing = self.view.dependencies(args[0], effect) if effect else ([], [])
-            self._add(Act.SUBSCRIBE, node, client=self.client_ref(receiver, scope),
-                      channels=tuple(v.sym for v in site.channels),
+            values = site.channels if site is not None else module.values(args[0], scope)
+            self._add(Act.SUBSCRIBE, node, client=client, channels=tuple(v.sym for v in values),
                       target=module.text(args[0]) if args else "", missing=tuple(missing),
                       inputs=tuple(inputs))
             return
@@ -401,6 +409,15 @@ class _Reader:
                 return None
             return self._lookup(found[1][0], found[0], depth + 1)
         return None
+
+    def _waits_for_connected(self, handler: Node, scope: JsScope) -> bool:
+        """Tell whether a `state_change` handler only looks for `connected` (a catch-up, not an
+        error handler: it never looks at `failed` / `unavailable` / `disconnected`)."""
+        found = self.view._function(handler, scope)
+        if found is None:
+            return False
+        words = set(_STATE_WORD.findall(self.module.src[found.start_byte:found.end_byte]))
+        return b"connected" in words and words <= {b"connected", b"initialized"}
 
     def _tells_only(self, handler: Node, scope: JsScope) -> bool:
         """Tell whether a connection handler only logs or shows a status (so refetches nothing)."""

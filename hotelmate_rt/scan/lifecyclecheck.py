@@ -117,13 +117,12 @@ def _catch_up(tree: Tree) -> Iterator[Issue]:
     """A client whose channels carry events, with nothing that refetches when it reconnects."""
     if tree.facts[Act.ONLINE]:
         return
-    catchers = [f.client for f in tree.facts[Act.CONNECTION] if "catch-up" in f.flags]
-    catchers += [tree.client_of_origins(f.origins) for f in tree.facts[Act.BIND]
+    catchers = [(f.client, f.file) for f in tree.facts[Act.CONNECTION] if "catch-up" in f.flags]
+    catchers += [(tree.client_of_origins(f.origins), f.file) for f in tree.facts[Act.BIND]
                  if "catch-up" in f.flags]
     for fact in tree.facts[Act.CLIENT]:
         assert fact.client is not None
-        if fact.owner.kind is Kind.CLASS or \
-                any(c is None or tree.same_client(c, fact.client) for c in catchers):
+        if fact.owner.kind is Kind.CLASS or _covers(tree, catchers, fact.client, fact.file):
             continue
         subs = tree.subs_by_client.get(fact.client.where, [])
         events = tree.events_on(s.origin or "" for s in subs)
@@ -145,22 +144,30 @@ def _catch_up(tree: Tree) -> Iterator[Issue]:
                     tree.related(first.values(), "binds events here"))
 
 
+def _covers(tree: Tree, handlers: list[tuple[ClientRef | None, str]], client: ClientRef | None,
+            file: str) -> bool:
+    """Tell whether a connection handler is on a client: the same one, or (when the scan could
+    not trace the handler's client) any client of the same app; never one of another app."""
+    return any(tree.same_client(c, client) if c is not None else app_of(f) == app_of(file)
+               for c, f in handlers)
+
+
 # -- auth failures nobody sees ------------------------------------------------------------------
 def _error_handlers(tree: Tree) -> Iterator[Issue]:
     """A private/presence channel with no `pusher:subscription_error` and no connection error handler."""
-    handled = [f.client for f in tree.facts[Act.CONNECTION] if "error-handler" in f.flags]
+    handled = [(f.client, f.file) for f in tree.facts[Act.CONNECTION] if "error-handler" in f.flags]
     errors = [f for f in tree.facts[Act.BIND]
               if f.event == "pusher:subscription_error" or "global" in f.flags]
     handled_origins = {key_of(o) for f in errors for o in f.origins}
-    handled += [f.client for f in errors if "client" in f.flags]
+    handled += [(f.client, f.file) for f in errors if "client" in f.flags]
     by_origin: dict[str, list[Site]] = defaultdict(list)
     for site in tree.subs:
         if any(name_kind(v.sym) not in (ChannelKind.PUBLIC, None) for v in site.channels):
             by_origin[key_of(site.origin or "")].append(site)
     for origin, sites in by_origin.items():
         fact = tree.subscribed.get(origin)
-        if origin in handled_origins or fact is None or fact.owner.kind is Kind.CLASS or \
-                any(h is None or tree.same_client(h, fact.client) for h in handled):
+        if origin in handled_origins or fact is None or \
+                _covers(tree, handled, fact.client, fact.file):
             continue
         channels = sorted({pattern_text(v.sym) for s in sites for v in s.channels
                            if name_kind(v.sym) not in (ChannelKind.PUBLIC, None)})
