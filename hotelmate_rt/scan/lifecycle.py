@@ -35,6 +35,10 @@ _ERROR_STATES = frozenset({"error", "failed", "unavailable", "state_change"})
 _TELL_ONLY = re.compile(r"(?:console|logger|log|debug|info|warn|error|trace|toast|alert|notify|"
                         r"captureException|captureMessage|set\w*(?:Status|State|Connected|"
                         r"Connection|Online|Offline|Error|Live|Ready)\w*)$", re.IGNORECASE)
+# Handlers that only notify (a toast, a log line) show no state that a reconnect leaves stale.
+_NOTIFY_ONLY = re.compile(r"(?:console|logger|log|debug|info|warn|error|trace|toast|alert|notify|"
+                          r"captureException|captureMessage|enqueueSnackbar|showNotification)$",
+                          re.IGNORECASE)
 _REACT_HOOKS = frozenset({"useState", "useEffect", "useLayoutEffect", "useMemo", "useCallback",
                           "useRef", "useContext", "useReducer", "useId", "useTransition",
                           "useDeferredValue", "useImperativeHandle", "useSyncExternalStore",
@@ -355,6 +359,8 @@ class _Reader:
             handler = module.unwrap(args[1]) if len(args) > 1 else None
             if handler is not None and handler.type in FUNCTIONS:
                 fields["flags"] = {level, "inline"}
+            if handler is not None and self._tells_only(handler, scope, _NOTIFY_ONLY):
+                fields["flags"] = fields["flags"] | {"notify"}
             self._add(Act.BIND, node, event=self._literal(args[0], scope),
                       event_text=module.text(args[0]),
                       handler=module.text(handler) if handler is not None else None, **fields)
@@ -419,14 +425,14 @@ class _Reader:
         words = set(_STATE_WORD.findall(self.module.src[found.start_byte:found.end_byte]))
         return b"connected" in words and words <= {b"connected", b"initialized"}
 
-    def _tells_only(self, handler: Node, scope: JsScope) -> bool:
-        """Tell whether a connection handler only logs or shows a status (so refetches nothing)."""
+    def _tells_only(self, handler: Node, scope: JsScope, only: re.Pattern[str] = _TELL_ONLY) -> bool:
+        """Tell whether a handler only logs or shows a status (so refetches nothing)."""
         module = self.module
         handler = module.unwrap(handler)
         if handler is not None and handler.type == "identifier":
             found = self.view._function(handler, scope)
             if found is None:
-                return bool(_TELL_ONLY.search(module.text(handler)))
+                return bool(only.search(module.text(handler)))
             handler = found
         if handler is None or handler.type not in FUNCTIONS:
             return False
@@ -440,7 +446,7 @@ class _Reader:
                 name = module.text(func) if func is not None else ""
                 head = name.split(".", 1)[0]
                 tail = name.rsplit(".", 1)[-1]
-                if not (_TELL_ONLY.match(head) or _TELL_ONLY.match(tail)):
+                if not (only.match(head) or only.match(tail)):
                     return False
                 stack.extend(module.arguments(node))
                 continue

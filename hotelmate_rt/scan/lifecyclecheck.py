@@ -126,7 +126,7 @@ def _catch_up(tree: Tree) -> Iterator[Issue]:
             continue
         subs = tree.subs_by_client.get(fact.client.where, [])
         events = tree.events_on(s.origin or "" for s in subs)
-        if not events:
+        if not events or _notify_only(tree, subs):
             continue
         first: dict[Owner, Site] = {}
         for site in subs:
@@ -142,6 +142,15 @@ def _catch_up(tree: Tree) -> Iterator[Issue]:
                     "refetch on reconnect: `pusher.connection.bind('connected', refetch)` (or "
                     "`state_change` to `connected`), e.g. `queryClient.invalidateQueries(...)`",
                     tree.related(first.values(), "binds events here"))
+
+
+def _notify_only(tree: Tree, subs: list[Site]) -> bool:
+    """Tell whether every handler bound on some subscribes only notifies (a toast, a log line):
+    such a page shows no state that events missed while offline leave stale."""
+    origins = {key_of(s.origin or "") for s in subs}
+    binds = [f for f in tree.facts[Act.BIND] if f.event and not f.event.startswith(PROTOCOL) and
+             origins.intersection(key_of(o) for o in f.origins)]
+    return bool(binds) and all("notify" in f.flags for f in binds)
 
 
 def _covers(tree: Tree, handlers: list[tuple[ClientRef | None, str]], client: ClientRef | None,
