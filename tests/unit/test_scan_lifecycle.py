@@ -372,3 +372,157 @@ def test_cut_and_mangled_components_never_crash(tmp_path: Path) -> None:
         result = scan([tmp_path], None, parse_config({}), root=tmp_path, parallel=False)
         for finding in result.findings:
             assert finding.line >= 1 and finding.column >= 1 and finding.message
+
+
+_CLIENT = "import Pusher from 'pusher-js';\nexport const pusher = new Pusher('key', { cluster: 'eu' });\n"
+_CLASS = """
+    import React from 'react';
+    import {{ pusher }} from '../pusher';
+    export default class {name} extends React.Component {{
+      componentDidMount() {{
+        this.channel = pusher.subscribe(`hotel-${{this.props.slug}}-lobby`);
+        this.channel.bind('{event}', this.onEvent);
+      }}
+      componentWillUnmount() {{
+        this.channel.unbind('{event}', this.onEvent);{extra}
+      }}
+      onEvent = (data) => this.setState({{ data }});
+      render() {{ return null; }}
+    }}
+"""
+
+
+def _lobby(extra: str = "", more: str = "") -> dict[str, str]:
+    """A lobby screen mounting two class components on one channel (`extra`: the second one's
+    unmount code, `more`: other files)."""
+    files = {"src/pusher.js": _CLIENT + "pusher.connection.bind('error', console.error);\n"
+             "pusher.connection.bind('connected', () => window.location.reload());\n",
+             "src/components/Board.jsx": _CLASS.format(name="Board", event="lobby-updated",
+                                                       extra=""),
+             "src/components/Banner.jsx": _CLASS.format(name="Banner", event="banner-updated",
+                                                        extra=extra),
+             "src/Lobby.jsx": "import Board from './components/Board';\n"
+                              "import Banner from './components/Banner';\n"
+                              "export const Lobby = () => <><Board slug='a' /><Banner slug='a' /></>;\n"}
+    return {**files, **dict(item.split("\n", 1) for item in more.split("\n@@ ") if item)}
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    # class components unbinding their own handlers on unmount: nothing to report
+    (_lobby(), set()),
+    # componentWillUnmount unsubscribes the channel the other class component still uses
+    (_lobby("\n    pusher.unsubscribe(`hotel-${this.props.slug}-lobby`);"),
+     {("lifecycle-shared-unsubscribe", "src/components/Banner.jsx", 11)}),
+    # componentDidUpdate binds again after every update; a constructor's client is per mount
+    (_lobby(more="src/components/Queue.jsx\n"
+                 "import Pusher from 'pusher-js';\nimport { pusher } from '../pusher';\n"
+                 "export default class Queue extends React.Component {\n"
+                 "  constructor(props) { super(props); this.client = new Pusher('key', {}); }\n"
+                 "  componentDidMount() { this.channel = pusher.subscribe('desk-1'); }\n"
+                 "  componentDidUpdate() { this.channel.bind('queue-advanced', (d) => this.setState(d)); }\n"
+                 "  componentWillUnmount() { this.client.disconnect(); }\n"
+                 "  render() { return null; }\n}\n"),
+     {("lifecycle-client-per-mount", "src/components/Queue.jsx", 4),
+      ("lifecycle-handler-leak", "src/components/Queue.jsx", 6)}),
+])
+def test_class_components_are_judged(tmp_path: Path, files: dict[str, str],
+                                     expected: set[tuple[str, str, int]]) -> None:
+    """componentDidMount/componentWillUnmount are a mount effect and its cleanup,
+    componentDidUpdate an effect after every update, a constructor runs once per mount."""
+    result = scan([write_tree(tmp_path, files)], None, parse_config({}), root=tmp_path)
+    assert {(f.rule.value, f.file, f.line) for f in result.findings
+            if f.rule in LIFECYCLE_RULES} == expected
+
+
+_PRIVATE = """
+    import {{ useEffect, useState }} from 'react';
+    import {{ pusher }} from '../pusher';
+    export function Alerts({{ slug }}) {{
+      const [alerts, setAlerts] = useState([]);
+      useEffect(() => {{
+        fetch(`/api/${{slug}}/alerts`).then((r) => r.json()).then(setAlerts);
+        const channel = pusher.subscribe(`private-hotel-${{slug}}-alerts`);
+        const onAlert = (a) => {handler};
+        channel.bind('alert-raised', onAlert);
+        return () => channel.unbind('alert-raised', onAlert);
+      }}, [slug]);
+      return alerts.length;
+    }}
+"""
+_PROVIDER = """
+    import Pusher from 'pusher-js';
+    import {{ useEffect, useState }} from 'react';
+    export function RealtimeProvider({{ children }}) {{
+      const [client] = useState(() => new Pusher('key', {{}}));
+      useEffect(() => {{ client.connection.bind('{event}', {handler}); }}, [client]);
+      return children;
+    }}
+"""
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    # the other app's provider handles its own connection errors, not this app's
+    ({"apps/ops/src/pusher.js": _CLIENT + "pusher.connection.bind('connected', reload);\n",
+      "apps/ops/src/components/Alerts.jsx": _PRIVATE.format(handler="setAlerts((x) => [a, ...x])"),
+      "apps/guest/src/RealtimeProvider.jsx": _PROVIDER.format(event="error",
+                                                              handler="console.error")},
+     {("lifecycle-no-error-handler", "apps/ops/src/components/Alerts.jsx", 8)}),
+    # the same provider in the same app: its error handler covers the private channel
+    ({"src/pusher.js": _CLIENT + "pusher.connection.bind('connected', reload);\n",
+      "src/components/Alerts.jsx": _PRIVATE.format(handler="setAlerts((x) => [a, ...x])"),
+      "src/RealtimeProvider.jsx": _PROVIDER.format(event="error", handler="console.error")},
+     set()),
+    # a state_change handler waiting for `connected` refetches; it handles no error
+    ({"src/pusher.js": _CLIENT + "pusher.connection.bind('state_change', ({ current }) => {\n"
+                                 "  if (current === 'connected') reload();\n});\n",
+      "src/components/Alerts.jsx": _PRIVATE.format(handler="setAlerts((x) => [a, ...x])")},
+     {("lifecycle-no-error-handler", "src/components/Alerts.jsx", 8)}),
+    # one that looks at `failed` / `unavailable` does show the error
+    ({"src/pusher.js": _CLIENT + "pusher.connection.bind('state_change', ({ current }) => {\n"
+                                 "  if (current === 'connected') reload();\n"
+                                 "  if (current === 'unavailable') setOffline(true);\n});\n",
+      "src/components/Alerts.jsx": _PRIVATE.format(handler="setAlerts((x) => [a, ...x])")},
+     set()),
+    # handlers that only toast show no state a reconnect leaves stale: no catch-up needed
+    ({"src/pusher.js": _CLIENT + "pusher.connection.bind('error', console.error);\n",
+      "src/components/Alerts.jsx": _PRIVATE.format(handler="toast(a.text)")},
+     set()),
+    # the same with state: nothing refetches it after a reconnect
+    ({"src/pusher.js": _CLIENT + "pusher.connection.bind('error', console.error);\n",
+      "src/components/Alerts.jsx": _PRIVATE.format(handler="setAlerts((x) => [a, ...x])")},
+     {("lifecycle-no-catch-up", "src/pusher.js", 2)}),
+])
+def test_connection_handlers_cover_their_own_app(tmp_path: Path, files: dict[str, str],
+                                                 expected: set[tuple[str, str, int]]) -> None:
+    """Connection error and catch-up handlers count for their own app's client only, a
+    `state_change` handler waiting for `connected` is no error handler, and toast-only handlers
+    need no catch-up."""
+    result = scan([write_tree(tmp_path, files)], None, parse_config({}), root=tmp_path)
+    assert {(f.rule.value, f.file, f.line) for f in result.findings
+            if f.rule in LIFECYCLE_RULES} == expected
+
+
+def test_a_context_client_in_a_file_without_the_word_pusher(tmp_path: Path) -> None:
+    """A component that gets its client from a `useRealtime()` context hook (its file never says
+    "pusher") is still judged: its stale channel name is found."""
+    write_tree(tmp_path, {
+        "src/realtime.jsx": _PROVIDER.format(event="error", handler="console.error") +
+        "export const useRealtime = () => useContext(RealtimeContext);\n",
+        "src/OrderTracker.jsx": """
+            import { useEffect, useState } from 'react';
+            import { useRealtime } from './realtime';
+            export function OrderTracker({ orderId }) {
+              const client = useRealtime();
+              const [tracking] = useState(orderId);
+              useEffect(() => {
+                const channel = client.subscribe(`private-order-${tracking}`);
+                channel.bind('order-step', show);
+                return () => channel.unbind('order-step', show);
+              }, [client]);
+              return null;
+            }
+        """})
+    result = scan([tmp_path], None, parse_config({}), root=tmp_path)
+    assert [(f.rule.value, f.file, f.line) for f in result.findings
+            if f.rule in LIFECYCLE_RULES] == [
+        ("lifecycle-stale-subscription", "src/OrderTracker.jsx", 8)]
