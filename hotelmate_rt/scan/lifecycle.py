@@ -62,6 +62,7 @@ def teardown_hooks(modules: Iterable[ModuleFacts]) -> set[str]:
     facts = [f for m in modules for f in m.facts]
     names = {f.owner.name for f in facts if f.cleanup and f.owner.kind is Kind.HOOK and
              (f.act.value in _TEARDOWN or (f.act is Act.UNBIND and f.handler is None))}
+    names |= {f.source.split(".")[0] for f in facts if f.act is Act.UNSUBSCRIBE and f.source}
     calls = [(f.target, f.owner.name) for f in facts
              if f.act is Act.HOOK_CALL and f.owner.kind is Kind.HOOK]
     for _ in range(4):
@@ -86,6 +87,7 @@ class Act(enum.StrEnum):
     CONNECTION = "connection"
     LOOKUP_BIND = "lookup_bind"
     HOOK_CALL = "hook_call"
+    CLEANUP_CALL = "cleanup_call"
     ONLINE = "online"
 
 
@@ -199,6 +201,8 @@ class _Reader:
                     if _HOOK.match(name) and name not in _REACT_HOOKS:
                         self._add(Act.HOOK_CALL, node, target=name,
                                   source=module.imports.get(name, ("", ""))[0])
+                elif self.view.cleanup_of and (self.view.effect_of(node) or (0, False))[1]:
+                    self._add(Act.CLEANUP_CALL, node, target=module.text(func))
                 continue
             if kind != "member_expression":
                 func = module.unwrap(func)
@@ -227,10 +231,38 @@ class _Reader:
             flags.add("render")
         if found is not None and cleanup and self._conditional(node, found[0]):
             flags.add("conditional")
+        if found is None and act is Act.UNSUBSCRIBE:
+            fields["source"] = self._store_of(node)
+            if self._guarded(node):
+                flags.add("conditional")
         fact = Fact(act, self.module.rel, line, column, self.view.owner_of(node), effect, cleanup,
                     flags=frozenset(flags), **fields)
         self.facts.append(fact)
         return fact
+
+    def _store_of(self, node: Node) -> str:
+        """Name the store hook and action a call is written in (`useX.disconnect` for `useX =
+        create((set) => ({ disconnect: () => ... }))`), else ''."""
+        func = node.parent
+        while func is not None and func.type not in FUNCTIONS:
+            func = func.parent
+        action = self.view._name(func)[0] if func is not None else ""
+        current = node.parent
+        while current is not None and current.type != "variable_declarator":
+            current = current.parent
+        name = current.child_by_field_name("name") if current is not None else None
+        text = self.module.text(name) if name is not None else ""
+        return f"{text}.{action}" if action and _HOOK.match(text) and current is not None and \
+            self.module.scope_at(current) is self.module.top else ""
+
+    def _guarded(self, node: Node) -> bool:
+        """Tell whether a call in a plain function runs only under a condition (an `if`, an early
+        `return` before it: a ref count)."""
+        func = node.parent
+        while func is not None and func.type not in FUNCTIONS:
+            func = func.parent
+        return func is None or self.view.conditional(node, func) or \
+            b"return" in self.module.src[func.start_byte:node.start_byte]
 
     def _conditional(self, node: Node, effect: Effect) -> bool:
         """Tell whether a cleanup call runs only under a condition (a ref count, a flag)."""

@@ -57,7 +57,7 @@ def lifecycle_issues(sites: Iterable[Site], modules: Iterable[ModuleFacts]) -> l
                                 key=lambda m: m.file))
     found: dict[tuple[str, str, int, int], Issue] = {}
     for judge in (_clients, _catch_up, _error_handlers, _stale, _leaks, _unsubscribes,
-                  _teardowns, _unbinds, _lookups):
+                  _store_unsubscribes, _teardowns, _unbinds, _lookups):
         for issue in judge(tree):
             found.setdefault((issue.rule, issue.file, issue.line, issue.column), issue)
     return list(found.values())
@@ -389,6 +389,37 @@ def _unsubscribes(tree: Tree) -> Iterator[Issue]:
                     "unbind only this component's handlers (`channel.unbind(event, handler)`), and "
                     "leave unsubscribing to a ref-counted registry that unsubscribes when its last "
                     "user leaves", related[:MAX_RELATED])
+
+
+def _store_unsubscribes(tree: Tree) -> Iterator[Issue]:
+    """A store action (zustand's `create`) that unsubscribes a channel, called by a component's
+    effect cleanup, while another component subscribes that channel through the same client."""
+    for fact in tree.facts[Act.UNSUBSCRIBE]:
+        client = fact.client
+        if not fact.source or "conditional" in fact.flags or client is None or \
+                client.kind is ClientKind.LOCAL:
+            continue
+        store, action = fact.source.split(".", 1)
+        store_users = {h.file for h in tree.hook_calls.get(store, ())}
+        callers = [c for c in tree.facts[Act.CLEANUP_CALL] if c.target == action and
+                   c.owner.react and c.file in store_users]
+        keys = sorted({pattern_text(sym) for sym in fact.channels})
+        others = [s for key in keys for s in tree.sharing(key, client)[0]
+                  if s.file != fact.file and tree.users(s) - {c.owner for c in callers}]
+        if not callers or not others:
+            continue
+        losers = labels(u for s in others for u in tree.users(s))
+        events = tree.events_on(s.origin or "" for s in others)
+        yield Issue(ScanRule.LIFECYCLE_SHARED_UNSUBSCRIBE,
+                    f"after {labels(c.owner for c in callers)} unmounts, {losers} "
+                    f"{_stop(losers)} receiving {names(events) or 'events'} on {names(keys, 2)}: "
+                    f"its cleanup calls the store's `{action}()`, which unsubscribes the "
+                    "channel for the whole client", fact.file, fact.line, fact.column,
+                    "unbind only the store's handlers in the action, and leave unsubscribing to a "
+                    "ref-counted registry that unsubscribes when its last user leaves",
+                    (tuple(Related(c.file, c.line, c.column, f"{c.owner.label} calls it here")
+                           for c in callers[:1]) +
+                     tree.related(others, "also subscribes this channel here"))[:MAX_RELATED])
 
 
 def _teardowns(tree: Tree) -> Iterator[Issue]:

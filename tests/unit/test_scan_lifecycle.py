@@ -526,3 +526,66 @@ def test_a_context_client_in_a_file_without_the_word_pusher(tmp_path: Path) -> N
     assert [(f.rule.value, f.file, f.line) for f in result.findings
             if f.rule in LIFECYCLE_RULES] == [
         ("lifecycle-stale-subscription", "src/OrderTracker.jsx", 8)]
+
+
+_STORE = """
+    import { create } from 'zustand';
+    import { pusher } from '../pusher';
+    let users = 0;
+    export const useFeedStore = create((set) => ({
+      items: [],
+      connect: (slug) => {
+        users += 1;
+        pusher.subscribe(`hotel-${slug}`).bind('offer-created', (o) => set({ items: [o] }));
+      },
+      disconnect: (slug) => {
+        %s
+      },
+    }));
+"""
+_VIEW = """
+    import { useEffect } from 'react';
+    import { useFeedStore } from '../stores/feed';
+    export function Feed({ slug }) {
+      const connect = useFeedStore((s) => s.connect);
+      const disconnect = useFeedStore((s) => s.disconnect);
+      useEffect(() => {
+        connect(slug);
+        return () => disconnect(slug);
+      }, [slug, connect, disconnect]);
+      return null;
+    }
+"""
+_TICKER = """
+    import { useEffect } from 'react';
+    import { pusher } from '../pusher';
+    export function Ticker({ slug }) {
+      useEffect(() => {
+        const channel = pusher.subscribe(`hotel-${slug}`);
+        channel.bind('offer-updated', show);
+        return () => channel.unbind('offer-updated', show);
+      }, [slug]);
+      return null;
+    }
+"""
+
+
+@pytest.mark.parametrize(("action", "expected"), [
+    ("pusher.unsubscribe(`hotel-${slug}`);", [("src/stores/feed.js", 12)]),
+    # a ref-counted action: only the last user unsubscribes
+    ("if (--users === 0) pusher.unsubscribe(`hotel-${slug}`);", []),
+    ("users -= 1;\n        if (users > 0) return;\n        pusher.unsubscribe(`hotel-${slug}`);", []),
+])
+def test_a_store_action_called_from_a_cleanup(tmp_path: Path, action: str,
+                                              expected: list[tuple[str, int]]) -> None:
+    """A zustand store action that unsubscribes, called from a component's cleanup, breaks the
+    other component on that channel (pointing at the caller); a ref-counted action does not."""
+    write_tree(tmp_path, {"src/pusher.js": _CLIENT, "src/stores/feed.js": _STORE % action,
+                          "src/components/Feed.jsx": _VIEW, "src/components/Ticker.jsx": _TICKER})
+    result = scan([tmp_path], None, parse_config({}), root=tmp_path)
+    shared = by_rule(result, "lifecycle-shared-unsubscribe")
+    assert [(f.file, f.line) for f in shared] == expected
+    for finding in shared:
+        assert finding.message.startswith("after Feed unmounts, Ticker stops receiving")
+        assert [r.file for r in finding.related] == ["src/components/Feed.jsx",
+                                                     "src/components/Ticker.jsx"]
