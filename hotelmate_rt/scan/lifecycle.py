@@ -39,6 +39,8 @@ _TELL_ONLY = re.compile(r"(?:console|logger|log|debug|info|warn|error|trace|toas
 _NOTIFY_ONLY = re.compile(r"(?:console|logger|log|debug|info|warn|error|trace|toast|alert|notify|"
                           r"captureException|captureMessage|enqueueSnackbar|showNotification)$",
                           re.IGNORECASE)
+# Calls that load a page's data (what a reconnect must do again).
+_LOADS = re.compile(r"(?:fetch|load|reload|refresh|refetch|get|query|request)(?:[A-Z_]\w*)?$")
 _REACT_HOOKS = frozenset({"useState", "useEffect", "useLayoutEffect", "useMemo", "useCallback",
                           "useRef", "useContext", "useReducer", "useId", "useTransition",
                           "useDeferredValue", "useImperativeHandle", "useSyncExternalStore",
@@ -88,6 +90,7 @@ class Act(enum.StrEnum):
     LOOKUP_BIND = "lookup_bind"
     HOOK_CALL = "hook_call"
     CLEANUP_CALL = "cleanup_call"
+    LOAD = "load"
     ONLINE = "online"
 
 
@@ -201,8 +204,12 @@ class _Reader:
                     if _HOOK.match(name) and name not in _REACT_HOOKS:
                         self._add(Act.HOOK_CALL, node, target=name,
                                   source=module.imports.get(name, ("", ""))[0])
-                elif self.view.cleanup_of and (self.view.effect_of(node) or (0, False))[1]:
-                    self._add(Act.CLEANUP_CALL, node, target=module.text(func))
+                elif self.view.effects:
+                    found = self.view.effect_of(node)
+                    if found is not None and found[1]:
+                        self._add(Act.CLEANUP_CALL, node, target=module.text(func))
+                    elif found is not None and _LOADS.match(module.text(func)):
+                        self._add(Act.LOAD, node, target=module.text(func))
                 continue
             if kind != "member_expression":
                 func = module.unwrap(func)

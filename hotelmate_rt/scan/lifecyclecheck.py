@@ -117,12 +117,16 @@ def _catch_up(tree: Tree) -> Iterator[Issue]:
     """A client whose channels carry events, with nothing that refetches when it reconnects."""
     if tree.facts[Act.ONLINE]:
         return
-    catchers = [(f.client, f.file) for f in tree.facts[Act.CONNECTION] if "catch-up" in f.flags]
-    catchers += [(tree.client_of_origins(f.origins), f.file) for f in tree.facts[Act.BIND]
+    catchers = [(f.client, f.file, f) for f in tree.facts[Act.CONNECTION] if "catch-up" in f.flags]
+    catchers += [(tree.client_of_origins(f.origins), f.file, f) for f in tree.facts[Act.BIND]
                  if "catch-up" in f.flags]
     for fact in tree.facts[Act.CLIENT]:
         assert fact.client is not None
-        if fact.owner.kind is Kind.CLASS or _covers(tree, catchers, fact.client, fact.file):
+        if fact.owner.kind is Kind.CLASS:
+            continue
+        mine = [c for c in catchers if _covers(tree, [c], fact.client, fact.file)]
+        if mine:
+            yield from _stale_loaders(tree, fact.client, [c[2] for c in mine])
             continue
         subs = tree.subs_by_client.get(fact.client.where, [])
         events = tree.events_on(s.origin or "" for s in subs)
@@ -144,6 +148,35 @@ def _catch_up(tree: Tree) -> Iterator[Issue]:
                     tree.related(first.values(), "binds events here"))
 
 
+def _stale_loaders(tree: Tree, client: ClientRef, catchers: list[Fact]) -> Iterator[Issue]:
+    """When only some components catch up (each refetching its own data on reconnect), a
+    component that loads its data in the effect that subscribes, and binds handlers that change
+    it, but refetches nothing on reconnect shows stale data."""
+    if any(not c.owner.react or c.owner.kind is Kind.HOOK or c.owner.provider or c.effect is None
+           for c in catchers):
+        return  # an app-wide catch-up (module level, a provider, a hook): nothing to say
+    catching = {c.owner for c in catchers}
+    loads = {f.effect for f in tree.facts[Act.LOAD]}
+    for sub in tree.facts[Act.SUBSCRIBE]:
+        if sub.effect not in loads or sub.owner in catching or sub.owner.provider or \
+                not tree.same_client(sub.client, client):
+            continue
+        events = [b.event for b in tree.by_effect[sub.effect or ""] if b.act is Act.BIND and
+                  b.event and not b.event.startswith(PROTOCOL) and "notify" not in b.flags]
+        if not events:
+            continue
+        yield Issue(ScanRule.LIFECYCLE_NO_CATCH_UP,
+                    f"after a dropped connection (sleep, a network change, a server restart), "
+                    f"{names(events)} sent while the page was offline are lost and "
+                    f"{sub.owner.label} shows stale data until reloaded: it loads its data once "
+                    f"and, unlike {labels(catching)}, refetches nothing when the client reconnects",
+                    sub.file, sub.line, sub.column,
+                    "load again on reconnect: `pusher.connection.bind('connected', load)` in this "
+                    "effect (and unbind it in the cleanup)",
+                    tuple(Related(c.file, c.line, c.column, f"{c.owner.label} catches up here")
+                          for c in catchers[:MAX_RELATED]))
+
+
 def _notify_only(tree: Tree, subs: list[Site]) -> bool:
     """Tell whether every handler bound on some subscribes only notifies (a toast, a log line):
     such a page shows no state that events missed while offline leave stale."""
@@ -153,22 +186,23 @@ def _notify_only(tree: Tree, subs: list[Site]) -> bool:
     return bool(binds) and all("notify" in f.flags for f in binds)
 
 
-def _covers(tree: Tree, handlers: list[tuple[ClientRef | None, str]], client: ClientRef | None,
-            file: str) -> bool:
+def _covers(tree: Tree, handlers: list[tuple[ClientRef | None, str, Fact]],
+            client: ClientRef | None, file: str) -> bool:
     """Tell whether a connection handler is on a client: the same one, or (when the scan could
     not trace the handler's client) any client of the same app; never one of another app."""
     return any(tree.same_client(c, client) if c is not None else app_of(f) == app_of(file)
-               for c, f in handlers)
+               for c, f, _ in handlers)
 
 
 # -- auth failures nobody sees ------------------------------------------------------------------
 def _error_handlers(tree: Tree) -> Iterator[Issue]:
     """A private/presence channel with no `pusher:subscription_error` and no connection error handler."""
-    handled = [(f.client, f.file) for f in tree.facts[Act.CONNECTION] if "error-handler" in f.flags]
+    handled = [(f.client, f.file, f) for f in tree.facts[Act.CONNECTION]
+               if "error-handler" in f.flags]
     errors = [f for f in tree.facts[Act.BIND]
               if f.event == "pusher:subscription_error" or "global" in f.flags]
     handled_origins = {key_of(o) for f in errors for o in f.origins}
-    handled += [(f.client, f.file) for f in errors if "client" in f.flags]
+    handled += [(f.client, f.file, f) for f in errors if "client" in f.flags]
     by_origin: dict[str, list[Site]] = defaultdict(list)
     for site in tree.subs:
         if any(name_kind(v.sym) not in (ChannelKind.PUBLIC, None) for v in site.channels):

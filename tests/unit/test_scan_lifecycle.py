@@ -589,3 +589,44 @@ def test_a_store_action_called_from_a_cleanup(tmp_path: Path, action: str,
         assert finding.message.startswith("after Feed unmounts, Ticker stops receiving")
         assert [r.file for r in finding.related] == ["src/components/Feed.jsx",
                                                      "src/components/Ticker.jsx"]
+
+
+_LOADER = """
+    import {{ useEffect, useState }} from 'react';
+    import {{ pusher }} from '../pusher';
+    export function {name}({{ slug }}) {{
+      const [rows, setRows] = useState([]);
+      useEffect(() => {{
+        const load = () => fetch(`/api/${{slug}}/{name}`).then((r) => r.json()).then(setRows);
+        load();
+        const channel = pusher.subscribe(`hotel-${{slug}}-{name}`);
+        const onRow = (row) => setRows((x) => [row, ...x]);
+        channel.bind('row-added', onRow);{catch_up}
+        return () => channel.unbind('row-added', onRow);
+      }}, [slug]);
+      return rows.length;
+    }}
+"""
+
+
+@pytest.mark.parametrize(("catch_up", "app_wide", "expected"), [
+    # Tasks refetches on reconnect, Tickets loads once and never again: Tickets goes stale
+    ("\n    pusher.connection.bind('connected', load);", "", [("src/components/Tickets.jsx", 9)]),
+    # a module-level catch-up for the whole app covers every component
+    ("\n    pusher.connection.bind('connected', load);",
+     "pusher.connection.bind('connected', () => queryClient.invalidateQueries());\n", []),
+])
+def test_a_component_that_loads_once_among_ones_that_catch_up(
+        tmp_path: Path, catch_up: str, app_wide: str, expected: list[tuple[str, int]]) -> None:
+    """When components catch up one by one, the one that loads its data and never refetches on
+    reconnect is reported at its subscribe, pointing at one that does."""
+    write_tree(tmp_path, {
+        "src/pusher.js": _CLIENT + "pusher.connection.bind('error', console.error);\n" + app_wide,
+        "src/components/Tasks.jsx": _LOADER.format(name="Tasks", catch_up=catch_up),
+        "src/components/Tickets.jsx": _LOADER.format(name="Tickets", catch_up="")})
+    result = scan([tmp_path], None, parse_config({}), root=tmp_path)
+    stale = by_rule(result, "lifecycle-no-catch-up")
+    assert [(f.file, f.line) for f in stale] == expected
+    for finding in stale:
+        assert "Tickets shows stale data" in finding.message
+        assert [r.file for r in finding.related] == ["src/components/Tasks.jsx"]
