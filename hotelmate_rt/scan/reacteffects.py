@@ -177,10 +177,8 @@ class ReactView:
         if got is not None:
             return got
         name, kind = self._name(func)
-        span = func
-        if kind is Kind.CLASS:  # every method is the class's code
-            span = func.parent.parent
-        elif kind is Kind.FUNCTION and name:
+        span = func.parent.parent if kind is Kind.CLASS else func  # a method is its class's code
+        if kind is Kind.FUNCTION and name:
             if _HOOK.match(name):
                 kind = Kind.HOOK
             elif name[0].isupper() and func.type != "method_definition":
@@ -230,9 +228,9 @@ class ReactView:
         current = node.parent
         while current is not None and current.type not in FUNCTIONS:
             current = current.parent
-        if current is None or not self._owner(current).react:
-            return False
-        return self._owner(current).kind is not Kind.CLASS or self.method_name(current) == "render"
+        owner = self._owner(current) if current is not None else None
+        return owner is not None and owner.react and (
+            owner.kind is not Kind.CLASS or self.method_name(current) == "render")
 
     def method_name(self, func: Node) -> str:
         """Return the name of a method (`componentDidMount`), else ''."""
@@ -283,15 +281,15 @@ class ReactView:
                 stack.extend(node.named_children)
                 continue
             body = node.child_by_field_name("body")
-            methods = {self.method_name(m): m for m in body.named_children
-                       if m.type == "method_definition"} if body is not None else {}
-            mount, update = methods.get("componentDidMount"), methods.get("componentDidUpdate")
+            methods = {self.method_name(m): m for m in (body.named_children if body else ())
+                       if m.type == "method_definition"}
             unmount = methods.get("componentWillUnmount")
-            for method, deps in ((mount, ()), (update, None)):
+            for method, deps in ((methods.get("componentDidMount"), ()),
+                                 (methods.get("componentDidUpdate"), None)):
                 code = method.child_by_field_name("body") if method is not None else None
                 if method is None or code is None:
                     continue
-                cleanups = (unmount,) if unmount is not None and method is not update else ()
+                cleanups = (unmount,) if unmount is not None and deps is not None else ()
                 effect = Effect(self, code, method, deps, True, cleanups, False)
                 self.effects[(method.start_byte, method.end_byte)] = effect
                 for cleanup in cleanups:
