@@ -630,3 +630,42 @@ def test_a_component_that_loads_once_among_ones_that_catch_up(
     for finding in stale:
         assert "Tickets shows stale data" in finding.message
         assert [r.file for r in finding.related] == ["src/components/Tasks.jsx"]
+
+
+def test_a_class_component_reading_the_client_from_context(tmp_path: Path) -> None:
+    """`static contextType = PusherContext` makes `this.context` the app's shared client: its
+    unmount wiping a channel the function components still use is found."""
+    write_tree(tmp_path, {
+        "src/PusherContext.jsx": _PROVIDER.format(event="error", handler="console.error") +
+        "export const PusherContext = createContext(null);\n",
+        "src/Desk.jsx": """
+            import React from 'react';
+            import { PusherContext } from './PusherContext';
+            export default class Desk extends React.Component {
+              static contextType = PusherContext;
+              componentDidMount() {
+                this.channel = this.context.subscribe(`hotel-${this.props.slug}`);
+                this.channel.bind('guest-request', this.add);
+              }
+              componentWillUnmount() {
+                this.context.unsubscribe(`hotel-${this.props.slug}`);
+              }
+              render() { return null; }
+            }
+        """,
+        "src/Feed.jsx": """
+            import { useContext, useEffect } from 'react';
+            import { PusherContext } from './PusherContext';
+            export function Feed({ slug }) {
+              const pusher = useContext(PusherContext);
+              useEffect(() => {
+                const channel = pusher.subscribe(`hotel-${slug}`);
+                channel.bind('guest-request', show);
+                return () => channel.unbind('guest-request', show);
+              }, [pusher, slug]);
+              return null;
+            }
+        """})
+    result = scan([tmp_path], None, parse_config({}), root=tmp_path)
+    assert [(f.file, f.line) for f in by_rule(result, "lifecycle-shared-unsubscribe")] == [
+        ("src/Desk.jsx", 11)]
