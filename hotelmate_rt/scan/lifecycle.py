@@ -175,6 +175,8 @@ class _Reader:
             func = node.child_by_field_name("function")
             if func is None:
                 continue
+            if func.type == "await_expression":  # `await f<T>()` parses as (await f)<T>()
+                func = module.unwrap(func) or func
             kind = func.type
             if kind == "identifier":
                 if src.startswith(b"use", func.start_byte):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -609,6 +610,23 @@ _LOADER = """
       return rows.length;
     }}
 """
+
+
+def test_a_typescript_load_behind_await_in_an_async_iife(tmp_path: Path) -> None:
+    """`await getJson<T[]>(...)` (which tree-sitter parses as `(await getJson)<T[]>(...)`) in an
+    async IIFE is still the effect's load, so a component that never catches up is reported."""
+    loader = re.sub(r"const load = .*\n\s*load\(\);",
+                    "(async () => setRows(await getJson<Row[]>(`/api/${slug}`)))();",
+                    _LOADER.format(name="Tickets", catch_up=""))
+    write_tree(tmp_path, {
+        "src/pusher.ts": _CLIENT + "pusher.connection.bind('error', console.error);\n",
+        "src/components/Tasks.tsx": _LOADER.format(
+            name="Tasks", catch_up="\n    pusher.connection.bind('connected', load);"),
+        "src/components/Tickets.tsx": loader})
+    result = scan([tmp_path], None, parse_config({}), root=tmp_path)
+    assert "getJson<Row[]>" in (tmp_path / "src/components/Tickets.tsx").read_text()
+    assert [(f.file, f.line) for f in by_rule(result, "lifecycle-no-catch-up")] == [
+        ("src/components/Tickets.tsx", 8)]
 
 
 @pytest.mark.parametrize(("catch_up", "app_wide", "expected"), [
