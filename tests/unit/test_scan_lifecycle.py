@@ -135,7 +135,7 @@ def test_booking_page_says_what_goes_missing(contract: Contract) -> None:
 
 
 @pytest.mark.parametrize("tree", ["hooks-wrong", "offers-wrong", "clients-wrong",
-                                  "../lifecycle_holdout", "../lifecycle_holdout_c"])
+                                  "../lifecycle_holdout"])
 def test_worker_pool_gives_the_same_findings(contract: Contract, tree: str,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """The fork-pool path (facts computed in the workers, hook callers found by name among the
