@@ -188,6 +188,7 @@ class _Reader:
                     found = self.view.effect_of(node)
                     if found is not None and found[1]:
                         self._add(Act.CLEANUP_CALL, node, target=module.text(func))
+                        self._helper_unsubscribe(node, scope)
                     elif found is not None and _LOADS.match(module.text(func)):
                         self._add(Act.LOAD, node, target=module.text(func))
                 continue
@@ -199,6 +200,8 @@ class _Reader:
             if prop is not None and src[prop.start_byte:prop.end_byte] in _METHOD_BYTES:
                 self._call(node, scope, module.text(prop),
                            module.unwrap(func.child_by_field_name("object")))
+            elif self.view.cleanup_of and (self.view.effect_of(node) or (None, False))[1]:
+                self._helper_unsubscribe(node, scope)
         used = {f.effect for f in self.facts}
         effects = tuple(EffectFact(e.key, e.owner, *module.where(e.call), e.deps, e.deps_known,
                                    e.opaque, self.view.stable(e))
@@ -227,6 +230,33 @@ class _Reader:
         self.facts.append(fact)
         return fact
 
+    def _helper_unsubscribe(self, node: Node, scope: JsScope) -> None:
+        """Record a cleanup's call to a helper that always unsubscribes its argument (a service
+        object's `realtime.leave(name)`) as that unsubscribe, written at the call."""
+        module = self.module
+        found = module.function_for(node.child_by_field_name("function"), scope)
+        helper = found[1].node if found is not None else None
+        if found is None or helper is None or not isinstance(found[0], JsModule):
+            return
+        other = found[0]
+        for call, inner in other.calls:
+            func = other.unwrap(call.child_by_field_name("function"))
+            if not helper.start_byte < call.start_byte < helper.end_byte or func is None or \
+                    func.type != "member_expression" or \
+                    other.text(func.child_by_field_name("property") or func) != "unsubscribe":
+                continue
+            args, mine = other.arguments(call), module.arguments(node)
+            param = other.text(args[0]) if len(args) == 1 else ""
+            client = trace(other, func.child_by_field_name("object"), inner, 0)
+            if client is None or param not in found[1].params or _guarded(other, call, helper):
+                return
+            given = mine[found[1].params.index(param)] \
+                if found[1].params.index(param) < len(mine) else None
+            if given is not None:
+                self._add(Act.UNSUBSCRIBE, node, client=client, target=module.text(given),
+                          channels=tuple(v.sym for v in module.values(given, scope)))
+            return
+
     def _store_of(self, node: Node) -> str:
         """Name the store hook and action a call is written in (`useX.disconnect` for `useX =
         create((set) => ({ disconnect: () => ... }))`), else ''."""
@@ -243,13 +273,11 @@ class _Reader:
             self.module.scope_at(current) is self.module.top else ""
 
     def _guarded(self, node: Node) -> bool:
-        """Tell whether a call in a plain function runs only under a condition (an `if`, an early
-        `return` before it: a ref count)."""
+        """Tell whether a call in a plain function runs only under a condition."""
         func = node.parent
         while func is not None and func.type not in FUNCTIONS:
             func = func.parent
-        return func is None or self.view.conditional(node, func) or \
-            b"return" in self.module.src[func.start_byte:node.start_byte]
+        return func is None or _guarded(self.module, node, func)
 
     def _conditional(self, node: Node, effect: Effect) -> bool:
         """Tell whether a cleanup call runs only under a condition (a ref count, a flag)."""
@@ -482,3 +510,16 @@ class _Reader:
                 self.module.is_pusher(node, scope):
             return ClientRef(ClientKind.UNKNOWN)
         return None
+
+
+def _guarded(module: JsModule, node: Node, func: Node) -> bool:
+    """Tell whether a call runs only under a condition inside a function (an `if`, a ternary,
+    `&&`, or an early `return` before it: a ref count)."""
+    current = node.parent
+    while current is not None and current != func:
+        if current.type in ("if_statement", "ternary_expression", "switch_case") or (
+                current.type == "binary_expression" and module.text(
+                    current.child_by_field_name("operator") or current) in ("&&", "||", "??")):
+            return True
+        current = current.parent
+    return b"return" in module.src[func.start_byte:node.start_byte]

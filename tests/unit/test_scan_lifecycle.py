@@ -689,3 +689,26 @@ def test_a_class_component_reading_the_client_from_context(tmp_path: Path) -> No
     result = scan([tmp_path], None, parse_config({}), root=tmp_path)
     assert [(f.file, f.line) for f in by_rule(result, "lifecycle-shared-unsubscribe")] == [
         ("src/Desk.jsx", 11)]
+
+
+@pytest.mark.parametrize(("helper", "expected"), [
+    # a helper that always unsubscribes: the cleanup calling it breaks the other component
+    ("export function leave(name) {\n  pusher.unsubscribe(name);\n}\n",
+     [("src/components/Feed.jsx", 8)]),
+    # a ref-counted helper: only the last user unsubscribes
+    ("const users = new Map();\nexport function leave(name) {\n"
+     "  const left = (users.get(name) ?? 1) - 1;\n  users.set(name, left);\n"
+     "  if (left > 0) return;\n  pusher.unsubscribe(name);\n}\n", []),
+])
+def test_a_cleanup_calling_a_helper_that_unsubscribes(tmp_path: Path, helper: str,
+                                                      expected: list[tuple[str, int]]) -> None:
+    """`leave(name)` in a cleanup is the unsubscribe the helper makes, judged at the call."""
+    feed = _TICKER.replace("Ticker", "Feed").replace(
+        "return () => channel.unbind('offer-updated', show);",
+        "return () => { channel.unbind('offer-updated', show); leave(`hotel-${slug}`); };").replace(
+        "import { pusher } from '../pusher';", "import { pusher, leave } from '../pusher';")
+    write_tree(tmp_path, {"src/pusher.js": _CLIENT + helper, "src/components/Feed.jsx": feed,
+                          "src/components/Ticker.jsx": _TICKER})
+    result = scan([tmp_path], None, parse_config({}), root=tmp_path)
+    assert "leave(`hotel-${slug}`)" in (tmp_path / "src/components/Feed.jsx").read_text()
+    assert [(f.file, f.line) for f in by_rule(result, "lifecycle-shared-unsubscribe")] == expected
