@@ -1,8 +1,9 @@
 """Precision and recall of the `lifecycle-*` scan rules on a tree marked with ground truth.
 
 A line carrying `truth[lifecycle-rule]` is a mistake a reviewer would report there; a line
-carrying `out-of-scope[lifecycle-rule]` is one the rules deliberately leave alone (class
-components) and counts neither way. A finding matches a truth marker by rule, file and line.
+carrying `out-of-scope[lifecycle-rule]` is one the rules deliberately leave alone (a shape the
+scan cannot judge) and counts neither way. A finding matches a truth marker by rule, file and
+line.
 Usage: `python benchmarks/lifecycle_metrics.py [TREE]` (default: the lifecycle holdout).
 """
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .jsresolve import FUNCTIONS, Items, JsScope
 from .jsscan import JsModule
+from .lifecycleclients import ClientKind, ClientRef, client_kind, pusherish, trace
 from .reacteffects import _HOOK, Effect, Kind, Owner, ReactView
 from .symbols import Sym, literal
 
@@ -35,6 +36,12 @@ _ERROR_STATES = frozenset({"error", "failed", "unavailable", "state_change"})
 _TELL_ONLY = re.compile(r"(?:console|logger|log|debug|info|warn|error|trace|toast|alert|notify|"
                         r"captureException|captureMessage|set\w*(?:Status|State|Connected|"
                         r"Connection|Online|Offline|Error|Live|Ready)\w*)$", re.IGNORECASE)
+# Handlers that only notify (a toast, a log line) show no state that a reconnect leaves stale.
+_NOTIFY_ONLY = re.compile(r"(?:console|logger|log|debug|info|warn|error|trace|toast|alert|notify|"
+                          r"captureException|captureMessage|enqueueSnackbar|showNotification)$",
+                          re.IGNORECASE)
+# Calls that load a page's data (what a reconnect must do again).
+_LOADS = re.compile(r"(?:fetch|load|reload|refresh|refetch|get|query|request)(?:[A-Z_]\w*)?$")
 _REACT_HOOKS = frozenset({"useState", "useEffect", "useLayoutEffect", "useMemo", "useCallback",
                           "useRef", "useContext", "useReducer", "useId", "useTransition",
                           "useDeferredValue", "useImperativeHandle", "useSyncExternalStore",
@@ -43,6 +50,8 @@ _REACT_HOOKS = frozenset({"useState", "useEffect", "useLayoutEffect", "useMemo",
 
 _HOOK_NAME = re.compile(rb"use[A-Z][A-Za-z0-9_]*")
 _TEARDOWN = frozenset({"unsubscribe", "unbind_all", "disconnect"})
+_STATE_WORD = re.compile(rb"""["'`](connected|connecting|disconnected|unavailable|failed|"""
+                         rb"""initialized)["'`]""")
 
 
 def hook_names(data: bytes) -> set[str]:
@@ -56,6 +65,7 @@ def teardown_hooks(modules: Iterable[ModuleFacts]) -> set[str]:
     facts = [f for m in modules for f in m.facts]
     names = {f.owner.name for f in facts if f.cleanup and f.owner.kind is Kind.HOOK and
              (f.act.value in _TEARDOWN or (f.act is Act.UNBIND and f.handler is None))}
+    names |= {f.source.split(".")[0] for f in facts if f.act is Act.UNSUBSCRIBE and f.source}
     calls = [(f.target, f.owner.name) for f in facts
              if f.act is Act.HOOK_CALL and f.owner.kind is Kind.HOOK]
     for _ in range(4):
@@ -80,30 +90,9 @@ class Act(enum.StrEnum):
     CONNECTION = "connection"
     LOOKUP_BIND = "lookup_bind"
     HOOK_CALL = "hook_call"
+    CLEANUP_CALL = "cleanup_call"
+    LOAD = "load"
     ONLINE = "online"
-
-
-class ClientKind(enum.StrEnum):
-    """Where a Pusher client comes from, which says who else uses it."""
-
-    MODULE = "module"
-    LOCAL = "local"
-    CONTEXT = "context"
-    PROP = "prop"
-    UNKNOWN = "unknown"
-
-    @property
-    def shared(self) -> bool:
-        """Tell whether components share the client by construction (module level, context)."""
-        return self in (ClientKind.MODULE, ClientKind.CONTEXT)
-
-
-@dataclass(frozen=True, slots=True)
-class ClientRef:
-    """A Pusher client: its kind and, when the scan found its `new Pusher`, where (file:line)."""
-
-    kind: ClientKind
-    where: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +175,8 @@ class _Reader:
             func = node.child_by_field_name("function")
             if func is None:
                 continue
+            if func.type == "await_expression":  # `await f<T>()` parses as (await f)<T>()
+                func = module.unwrap(func) or func
             kind = func.type
             if kind == "identifier":
                 if src.startswith(b"use", func.start_byte):
@@ -193,6 +184,13 @@ class _Reader:
                     if _HOOK.match(name) and name not in _REACT_HOOKS:
                         self._add(Act.HOOK_CALL, node, target=name,
                                   source=module.imports.get(name, ("", ""))[0])
+                elif self.view.effects:
+                    found = self.view.effect_of(node)
+                    if found is not None and found[1]:
+                        self._add(Act.CLEANUP_CALL, node, target=module.text(func))
+                        self._helper_unsubscribe(node, scope)
+                    elif found is not None and _LOADS.match(module.text(func)):
+                        self._add(Act.LOAD, node, target=module.text(func))
                 continue
             if kind != "member_expression":
                 func = module.unwrap(func)
@@ -202,6 +200,8 @@ class _Reader:
             if prop is not None and src[prop.start_byte:prop.end_byte] in _METHOD_BYTES:
                 self._call(node, scope, module.text(prop),
                            module.unwrap(func.child_by_field_name("object")))
+            elif self.view.cleanup_of and (self.view.effect_of(node) or (None, False))[1]:
+                self._helper_unsubscribe(node, scope)
         used = {f.effect for f in self.facts}
         effects = tuple(EffectFact(e.key, e.owner, *module.where(e.call), e.deps, e.deps_known,
                                    e.opaque, self.view.stable(e))
@@ -221,10 +221,63 @@ class _Reader:
             flags.add("render")
         if found is not None and cleanup and self._conditional(node, found[0]):
             flags.add("conditional")
+        if found is None and act is Act.UNSUBSCRIBE:
+            fields["source"] = self._store_of(node)
+            if self._guarded(node):
+                flags.add("conditional")
         fact = Fact(act, self.module.rel, line, column, self.view.owner_of(node), effect, cleanup,
                     flags=frozenset(flags), **fields)
         self.facts.append(fact)
         return fact
+
+    def _helper_unsubscribe(self, node: Node, scope: JsScope) -> None:
+        """Record a cleanup's call to a helper that always unsubscribes its argument (a service
+        object's `realtime.leave(name)`) as that unsubscribe, written at the call."""
+        module = self.module
+        found = module.function_for(node.child_by_field_name("function"), scope)
+        helper = found[1].node if found is not None else None
+        if found is None or helper is None or not isinstance(found[0], JsModule):
+            return
+        other = found[0]
+        for call, inner in other.calls:
+            func = other.unwrap(call.child_by_field_name("function"))
+            if not helper.start_byte < call.start_byte < helper.end_byte or func is None or \
+                    func.type != "member_expression" or \
+                    other.text(func.child_by_field_name("property") or func) != "unsubscribe":
+                continue
+            args, mine = other.arguments(call), module.arguments(node)
+            param = other.text(args[0]) if len(args) == 1 else ""
+            client = trace(other, func.child_by_field_name("object"), inner, 0)
+            if client is None or param not in found[1].params or _guarded(other, call, helper):
+                return
+            given = mine[found[1].params.index(param)] \
+                if found[1].params.index(param) < len(mine) else None
+            if given is not None:
+                self._add(Act.UNSUBSCRIBE, node, client=client, target=module.text(given),
+                          channels=tuple(v.sym for v in module.values(given, scope)))
+            return
+
+    def _store_of(self, node: Node) -> str:
+        """Name the store hook and action a call is written in (`useX.disconnect` for `useX =
+        create((set) => ({ disconnect: () => ... }))`), else ''."""
+        func = node.parent
+        while func is not None and func.type not in FUNCTIONS:
+            func = func.parent
+        action = self.view._name(func)[0] if func is not None else ""
+        current = node.parent
+        while current is not None and current.type != "variable_declarator":
+            current = current.parent
+        name = current.child_by_field_name("name") if current is not None else None
+        text = self.module.text(name) if name is not None else ""
+        return f"{text}.{action}" if action and _HOOK.match(text) and current is not None and \
+            self.module.scope_at(current) is self.module.top else ""
+
+    def _guarded(self, node: Node) -> bool:
+        """Tell whether a call in a plain function runs only under a condition."""
+        func = node.parent
+        while func is not None and func.type not in FUNCTIONS:
+            func = func.parent
+        return func is None or _guarded(self.module, node, func)
 
     def _conditional(self, node: Node, effect: Effect) -> bool:
         """Tell whether a cleanup call runs only under a condition (a ref count, a flag)."""
@@ -235,7 +288,7 @@ class _Reader:
 
     def _client(self, node: Node) -> None:
         """Record a `new Pusher(...)`: module level (shared) or inside a function (per call)."""
-        kind = _client_kind(self.module, node)
+        kind = client_kind(self.module, node)
         found = self.view.effect_of(node)
         flags = {"memo"} if self._memoized(node) else set()
         if found is not None:
@@ -249,9 +302,13 @@ class _Reader:
         return f"{self.module.rel}:{self.module.where(node)[0]}"
 
     def _memoized(self, node: Node) -> bool:
-        """Tell whether a `new Pusher` is made once per mount (useMemo/useState/useRef initializer)."""
+        """Tell whether a `new Pusher` is made once per mount (useMemo/useState/useRef initializer,
+        a class component's constructor)."""
         current = node.parent
         while current is not None:
+            if current.type == "method_definition" and \
+                    self.view.method_name(current) == "constructor":
+                return self.view._owner(current).kind is Kind.CLASS
             if current.type == "call_expression":
                 name = self.module.text(current.child_by_field_name("function") or current)
                 if name.rsplit(".", 1)[-1] in ("useMemo", "useState", "useRef", "useCallback"):
@@ -286,20 +343,22 @@ class _Reader:
             flags = set()
             if event in _CATCH_UP_STATES and len(args) > 1 and not self._tells_only(args[1], scope):
                 flags.add("catch-up")
-            if event in _ERROR_STATES:
+            if event in _ERROR_STATES and not (event == "state_change" and len(args) > 1 and
+                                               self._waits_for_connected(args[1], scope)):
                 flags.add("error-handler")
             self._add(Act.CONNECTION, node, client=self.client_ref(owner, scope), event=event,
                       flags=flags)
             return
         if method == "subscribe":
             site = self.sites.get(module.where(node))
-            if site is None:
+            client = self.client_ref(receiver, scope)
+            if site is None and (client is None or not args):
                 return
             found = self.view.effect_of(node)
             effect = found[0] if found is not None and not found[1] and args else None
             inputs, missing = self.view.dependencies(args[0], effect) if effect else ([], [])
-            self._add(Act.SUBSCRIBE, node, client=self.client_ref(receiver, scope),
-                      channels=tuple(v.sym for v in site.channels),
+            values = site.channels if site is not None else module.values(args[0], scope)
+            self._add(Act.SUBSCRIBE, node, client=client, channels=tuple(v.sym for v in values),
                       target=module.text(args[0]) if args else "", missing=tuple(missing),
                       inputs=tuple(inputs))
             return
@@ -347,6 +406,8 @@ class _Reader:
             handler = module.unwrap(args[1]) if len(args) > 1 else None
             if handler is not None and handler.type in FUNCTIONS:
                 fields["flags"] = {level, "inline"}
+            if handler is not None and self._tells_only(handler, scope, _NOTIFY_ONLY):
+                fields["flags"] = fields["flags"] | {"notify"}
             self._add(Act.BIND, node, event=self._literal(args[0], scope),
                       event_text=module.text(args[0]),
                       handler=module.text(handler) if handler is not None else None, **fields)
@@ -402,14 +463,23 @@ class _Reader:
             return self._lookup(found[1][0], found[0], depth + 1)
         return None
 
-    def _tells_only(self, handler: Node, scope: JsScope) -> bool:
-        """Tell whether a connection handler only logs or shows a status (so refetches nothing)."""
+    def _waits_for_connected(self, handler: Node, scope: JsScope) -> bool:
+        """Tell whether a `state_change` handler only looks for `connected` (a catch-up, not an
+        error handler: it never looks at `failed` / `unavailable` / `disconnected`)."""
+        found = self.view._function(handler, scope)
+        if found is None:
+            return False
+        words = set(_STATE_WORD.findall(self.module.src[found.start_byte:found.end_byte]))
+        return b"connected" in words and words <= {b"connected", b"initialized"}
+
+    def _tells_only(self, handler: Node, scope: JsScope, only: re.Pattern[str] = _TELL_ONLY) -> bool:
+        """Tell whether a handler only logs or shows a status (so refetches nothing)."""
         module = self.module
         handler = module.unwrap(handler)
         if handler is not None and handler.type == "identifier":
             found = self.view._function(handler, scope)
             if found is None:
-                return bool(_TELL_ONLY.search(module.text(handler)))
+                return bool(only.search(module.text(handler)))
             handler = found
         if handler is None or handler.type not in FUNCTIONS:
             return False
@@ -423,7 +493,7 @@ class _Reader:
                 name = module.text(func) if func is not None else ""
                 head = name.split(".", 1)[0]
                 tail = name.rsplit(".", 1)[-1]
-                if not (_TELL_ONLY.match(head) or _TELL_ONLY.match(tail)):
+                if not (only.match(head) or only.match(tail)):
                     return False
                 stack.extend(module.arguments(node))
                 continue
@@ -433,144 +503,23 @@ class _Reader:
     # -- clients ----------------------------------------------------------------------------
     def client_ref(self, node: Node | None, scope: JsScope) -> ClientRef | None:
         """Trace a receiver to its Pusher client; None when it is not a client."""
-        found = _trace(self.module, node, scope, 0)
+        found = trace(self.module, node, scope, 0)
         if found is not None:
             return found
-        if node is not None and _pusherish(self.module.text(node)) and \
+        if node is not None and pusherish(self.module.text(node)) and \
                 self.module.is_pusher(node, scope):
             return ClientRef(ClientKind.UNKNOWN)
         return None
 
 
-def _trace(module: JsModule, node: Node | None, scope: JsScope, depth: int) -> ClientRef | None:
-    """Follow names, imports, getters and refs from an expression to a `new Pusher`."""
-    node = module.memo(module.unwrap(node))
-    if node is None or depth > _MAX_DEPTH:
-        return None
-    kind = node.type
-    if kind == "new_expression":
-        ctor = node.child_by_field_name("constructor")
-        if ctor is None or not module.text(ctor).endswith("Pusher"):
-            return None
-        return ClientRef(_client_kind(module, node), f"{module.rel}:{module.where(node)[0]}")
-    if kind == "identifier":
-        name = module.text(node)
-        found = module.lookup(name, scope)
-        if isinstance(found, JsScope):
-            return ClientRef(ClientKind.PROP) if _pusherish(name) else None
-        if isinstance(found, tuple):
-            for value in found[1]:
-                if isinstance(value, Items):
-                    inner = module.unwrap(value.node)
-                    if inner is not None and inner.type == "call_expression" and _pusherish(name):
-                        return ClientRef(ClientKind.CONTEXT)
-                    continue
-                got = _trace(module, value, found[0], depth + 1)
-                if got is not None:
-                    return got
-            return None
-        other, exported = module.imported(name)
-        if not isinstance(other, JsModule):
-            return None
-        values = _default_export(other) if exported == "default" else \
-            other.top.assigns.get(exported, []) if exported != "*" else []
-        for value in values:
-            if not isinstance(value, Items):
-                got = _trace(other, value, other.top, depth + 1)
-                if got is not None:
-                    return got
-        return None
-    if kind == "call_expression":
-        name = module.text(module.unwrap(node.child_by_field_name("function")) or node)
-        short = name.rsplit(".", 1)[-1]
-        if short == "useContext":
-            return ClientRef(ClientKind.CONTEXT) if _pusherish(module.text(node)) else None
-        target = module.function_for(node.child_by_field_name("function"), scope)
-        if target is not None and isinstance(target[0], JsModule):
-            for expr in target[1].returns:
-                got = _trace(target[0], expr, target[1], depth + 1)
-                if got is not None:
-                    return got
-        if _HOOK.match(short) and _pusherish(name):
-            return ClientRef(ClientKind.CONTEXT)
-        return None
-    if kind == "member_expression":
-        text = module.text(node)
-        if text.endswith(".current"):
-            base = module.unwrap(node.child_by_field_name("object"))
-            for value in module.top.assigns.get(text, ()):
-                got = _trace(module, value, scope, depth + 1)
-                if got is not None:
-                    return got
-            if base is not None and base.type == "identifier":
-                found = module.lookup(module.text(base), scope)
-                if isinstance(found, tuple):
-                    for value in found[1]:
-                        value = module.unwrap(value) if not isinstance(value, Items) else None
-                        if value is not None and value.type == "call_expression":
-                            args = module.arguments(value)
-                            got = _trace(module, args[0], found[0], depth + 1) if args else None
-                            if got is not None:
-                                return got
-            return None
-        for value in module.top.assigns.get(text, ()):
-            got = _trace(module, value, scope, depth + 1)
-            if got is not None:
-                return got
-        member = module.member_value(node, scope)
-        if member is not None:
-            return _trace(member[0], member[1], member[0].top, depth + 1)
-        if text.startswith(("window.", "globalThis.")) and _pusherish(text):
-            return ClientRef(ClientKind.MODULE)
-    return None
-
-
-def _client_kind(module: JsModule, node: Node) -> ClientKind:
-    """A client made at module level, or kept in a module variable (a lazy singleton), is shared."""
-    if module.scope_at(node) is module.top:
-        return ClientKind.MODULE
-    parent = node.parent
-    while parent is not None and parent.type in ("parenthesized_expression", "as_expression",
-                                                 "binary_expression", "ternary_expression"):
-        parent = parent.parent
-    if parent is not None and parent.type in ("assignment_expression",
-                                              "augmented_assignment_expression"):
-        left = parent.child_by_field_name("left")
-        text = module.text(left) if left is not None else ""
-        if text.startswith(("window.", "globalThis.", "self.")):
-            return ClientKind.MODULE
-        if left is not None and left.type == "identifier" and text in module.top.assigns:
-            declared = re.compile(rb"\b(?:let|var|const)\s+" + re.escape(text.encode()) + rb"\b")
-            current = parent.parent
-            while current is not None:
-                if current.type in FUNCTIONS and \
-                        declared.search(module.src, current.start_byte, current.end_byte):
-                    return ClientKind.LOCAL
-                current = current.parent
-            return ClientKind.MODULE
-    return ClientKind.LOCAL
-
-
-def _pusherish(text: str) -> bool:
-    """Tell whether a name says it is a Pusher client (`pusher`, `usePusher`, `PusherContext`)."""
-    lower = text.lower()
-    return ("pusher" in lower or "realtime" in lower) and "channel" not in lower
-
-
-def _default_export(module: JsModule) -> list[Any]:
-    """Return what `export default X` of a module is (its values), if it says."""
-    for child in module.root.named_children:
-        if child.type != "export_statement" or b"default" not in \
-                module.src[child.start_byte:child.start_byte + 16]:
-            continue
-        value = child.child_by_field_name("value") or child.child_by_field_name("declaration")
-        if value is None:
-            named = [c for c in child.named_children if c.type not in ("comment", "decorator")]
-            value = named[-1] if named else None
-        value = module.unwrap(value)
-        if value is None:
-            return []
-        if value.type == "identifier":
-            return list(module.top.assigns.get(module.text(value), ()))
-        return [value]
-    return []
+def _guarded(module: JsModule, node: Node, func: Node) -> bool:
+    """Tell whether a call runs only under a condition inside a function (an `if`, a ternary,
+    `&&`, or an early `return` before it: a ref count)."""
+    current = node.parent
+    while current is not None and current != func:
+        if current.type in ("if_statement", "ternary_expression", "switch_case") or (
+                current.type == "binary_expression" and module.text(
+                    current.child_by_field_name("operator") or current) in ("&&", "||", "??")):
+            return True
+        current = current.parent
+    return b"return" in module.src[func.start_byte:node.start_byte]

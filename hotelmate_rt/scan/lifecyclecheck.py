@@ -57,7 +57,7 @@ def lifecycle_issues(sites: Iterable[Site], modules: Iterable[ModuleFacts]) -> l
                                 key=lambda m: m.file))
     found: dict[tuple[str, str, int, int], Issue] = {}
     for judge in (_clients, _catch_up, _error_handlers, _stale, _leaks, _unsubscribes,
-                  _teardowns, _unbinds, _lookups):
+                  _store_unsubscribes, _teardowns, _unbinds, _lookups):
         for issue in judge(tree):
             found.setdefault((issue.rule, issue.file, issue.line, issue.column), issue)
     return list(found.values())
@@ -117,17 +117,20 @@ def _catch_up(tree: Tree) -> Iterator[Issue]:
     """A client whose channels carry events, with nothing that refetches when it reconnects."""
     if tree.facts[Act.ONLINE]:
         return
-    catchers = [f.client for f in tree.facts[Act.CONNECTION] if "catch-up" in f.flags]
-    catchers += [tree.client_of_origins(f.origins) for f in tree.facts[Act.BIND]
+    catchers = [(f.client, f.file, f) for f in tree.facts[Act.CONNECTION] if "catch-up" in f.flags]
+    catchers += [(tree.client_of_origins(f.origins), f.file, f) for f in tree.facts[Act.BIND]
                  if "catch-up" in f.flags]
     for fact in tree.facts[Act.CLIENT]:
         assert fact.client is not None
-        if fact.owner.kind is Kind.CLASS or \
-                any(c is None or tree.same_client(c, fact.client) for c in catchers):
+        if fact.owner.kind is Kind.CLASS:
+            continue
+        mine = [c for c in catchers if _covers(tree, [c], fact.client, fact.file)]
+        if mine:
+            yield from _stale_loaders(tree, fact.client, [c[2] for c in mine])
             continue
         subs = tree.subs_by_client.get(fact.client.where, [])
         events = tree.events_on(s.origin or "" for s in subs)
-        if not events:
+        if not events or _notify_only(tree, subs):
             continue
         first: dict[Owner, Site] = {}
         for site in subs:
@@ -145,22 +148,69 @@ def _catch_up(tree: Tree) -> Iterator[Issue]:
                     tree.related(first.values(), "binds events here"))
 
 
+def _stale_loaders(tree: Tree, client: ClientRef, catchers: list[Fact]) -> Iterator[Issue]:
+    """When only some components catch up (each refetching its own data on reconnect), a
+    component that loads its data in the effect that subscribes, and binds handlers that change
+    it, but refetches nothing on reconnect shows stale data."""
+    if any(not c.owner.react or c.owner.kind is Kind.HOOK or c.owner.provider or c.effect is None
+           for c in catchers):
+        return  # an app-wide catch-up (module level, a provider, a hook): nothing to say
+    catching = {c.owner for c in catchers}
+    loads = {f.effect for f in tree.facts[Act.LOAD]}
+    for sub in tree.facts[Act.SUBSCRIBE]:
+        if sub.effect not in loads or sub.owner in catching or sub.owner.provider or \
+                not tree.same_client(sub.client, client):
+            continue
+        events = [b.event for b in tree.by_effect[sub.effect or ""] if b.act is Act.BIND and
+                  b.event and not b.event.startswith(PROTOCOL) and "notify" not in b.flags]
+        if not events:
+            continue
+        yield Issue(ScanRule.LIFECYCLE_NO_CATCH_UP,
+                    f"after a dropped connection (sleep, a network change, a server restart), "
+                    f"{names(events)} sent while the page was offline are lost and "
+                    f"{sub.owner.label} shows stale data until reloaded: it loads its data once "
+                    f"and, unlike {labels(catching)}, refetches nothing when the client reconnects",
+                    sub.file, sub.line, sub.column,
+                    "load again on reconnect: `pusher.connection.bind('connected', load)` in this "
+                    "effect (and unbind it in the cleanup)",
+                    tuple(Related(c.file, c.line, c.column, f"{c.owner.label} catches up here")
+                          for c in catchers[:MAX_RELATED]))
+
+
+def _notify_only(tree: Tree, subs: list[Site]) -> bool:
+    """Tell whether every handler bound on some subscribes only notifies (a toast, a log line):
+    such a page shows no state that events missed while offline leave stale."""
+    origins = {key_of(s.origin or "") for s in subs}
+    binds = [f for f in tree.facts[Act.BIND] if f.event and not f.event.startswith(PROTOCOL) and
+             origins.intersection(key_of(o) for o in f.origins)]
+    return bool(binds) and all("notify" in f.flags for f in binds)
+
+
+def _covers(tree: Tree, handlers: list[tuple[ClientRef | None, str, Fact]],
+            client: ClientRef | None, file: str) -> bool:
+    """Tell whether a connection handler is on a client: the same one, or (when the scan could
+    not trace the handler's client) any client of the same app; never one of another app."""
+    return any(tree.same_client(c, client) if c is not None else app_of(f) == app_of(file)
+               for c, f, _ in handlers)
+
+
 # -- auth failures nobody sees ------------------------------------------------------------------
 def _error_handlers(tree: Tree) -> Iterator[Issue]:
     """A private/presence channel with no `pusher:subscription_error` and no connection error handler."""
-    handled = [f.client for f in tree.facts[Act.CONNECTION] if "error-handler" in f.flags]
+    handled = [(f.client, f.file, f) for f in tree.facts[Act.CONNECTION]
+               if "error-handler" in f.flags]
     errors = [f for f in tree.facts[Act.BIND]
               if f.event == "pusher:subscription_error" or "global" in f.flags]
     handled_origins = {key_of(o) for f in errors for o in f.origins}
-    handled += [f.client for f in errors if "client" in f.flags]
+    handled += [(f.client, f.file, f) for f in errors if "client" in f.flags]
     by_origin: dict[str, list[Site]] = defaultdict(list)
     for site in tree.subs:
         if any(name_kind(v.sym) not in (ChannelKind.PUBLIC, None) for v in site.channels):
             by_origin[key_of(site.origin or "")].append(site)
     for origin, sites in by_origin.items():
         fact = tree.subscribed.get(origin)
-        if origin in handled_origins or fact is None or fact.owner.kind is Kind.CLASS or \
-                any(h is None or tree.same_client(h, fact.client) for h in handled):
+        if origin in handled_origins or fact is None or \
+                _covers(tree, handled, fact.client, fact.file):
             continue
         channels = sorted({pattern_text(v.sym) for s in sites for v in s.channels
                            if name_kind(v.sym) not in (ChannelKind.PUBLIC, None)})
@@ -373,6 +423,37 @@ def _unsubscribes(tree: Tree) -> Iterator[Issue]:
                     "unbind only this component's handlers (`channel.unbind(event, handler)`), and "
                     "leave unsubscribing to a ref-counted registry that unsubscribes when its last "
                     "user leaves", related[:MAX_RELATED])
+
+
+def _store_unsubscribes(tree: Tree) -> Iterator[Issue]:
+    """A store action (zustand's `create`) that unsubscribes a channel, called by a component's
+    effect cleanup, while another component subscribes that channel through the same client."""
+    for fact in tree.facts[Act.UNSUBSCRIBE]:
+        client = fact.client
+        if not fact.source or "conditional" in fact.flags or client is None or \
+                client.kind is ClientKind.LOCAL:
+            continue
+        store, action = fact.source.split(".", 1)
+        store_users = {h.file for h in tree.hook_calls.get(store, ())}
+        callers = [c for c in tree.facts[Act.CLEANUP_CALL] if c.target == action and
+                   c.owner.react and c.file in store_users]
+        keys = sorted({pattern_text(sym) for sym in fact.channels})
+        others = [s for key in keys for s in tree.sharing(key, client)[0]
+                  if s.file != fact.file and tree.users(s) - {c.owner for c in callers}]
+        if not callers or not others:
+            continue
+        losers = labels(u for s in others for u in tree.users(s))
+        events = tree.events_on(s.origin or "" for s in others)
+        yield Issue(ScanRule.LIFECYCLE_SHARED_UNSUBSCRIBE,
+                    f"after {labels(c.owner for c in callers)} unmounts, {losers} "
+                    f"{_stop(losers)} receiving {names(events) or 'events'} on {names(keys, 2)}: "
+                    f"its cleanup calls the store's `{action}()`, which unsubscribes the "
+                    "channel for the whole client", fact.file, fact.line, fact.column,
+                    "unbind only the store's handlers in the action, and leave unsubscribing to a "
+                    "ref-counted registry that unsubscribes when its last user leaves",
+                    (tuple(Related(c.file, c.line, c.column, f"{c.owner.label} calls it here")
+                           for c in callers[:1]) +
+                     tree.related(others, "also subscribes this channel here"))[:MAX_RELATED])
 
 
 def _teardowns(tree: Tree) -> Iterator[Issue]:

@@ -2,11 +2,13 @@
 
 `lifecycle.py` reads a module through a `ReactView` built on the tree the JS pass already has (no
 second parse). A component is a function whose name starts with a capital (also through `memo` /
-`forwardRef` / `observer`), a hook a function named `useX`; methods of classes are recognised
-as class components and left alone. An effect is `useEffect` / `useLayoutEffect` (also
+`forwardRef` / `observer`), a hook a function named `useX`, a class component one class (its
+methods are its code). An effect is `useEffect` / `useLayoutEffect` (also
 `React.useEffect`): its callback, its dependency array (None when absent: it runs after every
 render) and the functions its callback returns (the cleanup); a returned call result (the
-unsubscribe function a registry hands back) is a cleanup the scan cannot see into.
+unsubscribe function a registry hands back) is a cleanup the scan cannot see into. A class's
+`componentDidMount` is an effect with `[]` dependencies whose cleanup is `componentWillUnmount`,
+its `componentDidUpdate` an effect without dependencies (it runs after every update).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ _SEEN_CALLS = frozenset({
     "error"})
 _CLASSES = frozenset({"class_declaration", "class", "abstract_class_declaration"})
 _MAX_DEPTH = 6
+_CLASS_METHODS = (b"componentDidMount", b"componentDidUpdate", b"componentWillUnmount")
 
 
 class Kind(enum.StrEnum):
@@ -75,8 +78,9 @@ class Owner:
 
     @property
     def react(self) -> bool:
-        """Tell whether the owner is a function component or a hook (what the rules judge)."""
-        return self.kind in (Kind.COMPONENT, Kind.HOOK)
+        """Tell whether the owner is a component (function or class) or a hook (what the rules
+        judge)."""
+        return self.kind in (Kind.COMPONENT, Kind.HOOK, Kind.CLASS)
 
 
 class Effect:
@@ -140,6 +144,8 @@ class ReactView:
             if func is not None and src.endswith(b"Effect", 0, func.end_byte) and \
                     _callee(module, node) in EFFECTS:
                 self._effect(node, scope)
+        if any(m in src for m in _CLASS_METHODS):
+            self._class_effects()
 
     # -- owners -----------------------------------------------------------------------------
     def owner_of(self, node: Node) -> Owner:
@@ -163,7 +169,7 @@ class ReactView:
         top = self.module.top
         return [o for o in (self._owner(s.node) for s in self.module.scope_of.values()
                             if s.node is not None and s.parent is top)
-                if o.react or o.kind is Kind.CLASS]
+                if o.react]
 
     def _owner(self, func: Node) -> Owner:
         """Name and classify one function node (cached)."""
@@ -171,6 +177,7 @@ class ReactView:
         if got is not None:
             return got
         name, kind = self._name(func)
+        span = func.parent.parent if kind is Kind.CLASS else func  # a method is its class's code
         if kind is Kind.FUNCTION and name:
             if _HOOK.match(name):
                 kind = Kind.HOOK
@@ -179,8 +186,8 @@ class ReactView:
         provider = kind is Kind.COMPONENT and (
             _APP_LEVEL.search(name) is not None or
             b".Provider" in self.module.src[func.start_byte:func.end_byte])
-        owner = Owner(name or "<anonymous>", kind, self.module.rel, func.start_point[0] + 1,
-                      func.end_point[0] + 1, provider)
+        owner = Owner(name or "<anonymous>", kind, self.module.rel, span.start_point[0] + 1,
+                      span.end_point[0] + 1, provider)
         self._owners[func.start_byte] = owner
         return owner
 
@@ -216,11 +223,19 @@ class ReactView:
         return "", Kind.FUNCTION
 
     def in_body(self, node: Node) -> bool:
-        """Tell whether a call runs on every render: directly in a component's or hook's body."""
+        """Tell whether a call runs on every render: directly in a component's or hook's body (a
+        class's `render()`)."""
         current = node.parent
         while current is not None and current.type not in FUNCTIONS:
             current = current.parent
-        return current is not None and self._owner(current).react
+        owner = self._owner(current) if current is not None else None
+        return owner is not None and owner.react and (
+            owner.kind is not Kind.CLASS or self.method_name(current) == "render")
+
+    def method_name(self, func: Node) -> str:
+        """Return the name of a method (`componentDidMount`), else ''."""
+        name = func.child_by_field_name("name") if func.type == "method_definition" else None
+        return self.module.text(name) if name is not None else ""
 
     # -- effects ----------------------------------------------------------------------------
     def _effect(self, call: Node, scope: Any) -> None:
@@ -256,6 +271,29 @@ class ReactView:
         self.effects[(callback.start_byte, callback.end_byte)] = effect
         for cleanup in cleanups:
             self.cleanup_of.setdefault((cleanup.start_byte, cleanup.end_byte), effect)
+
+    def _class_effects(self) -> None:
+        """Record each class component's lifecycle methods as the effects they amount to."""
+        stack = [self.module.root]
+        while stack:
+            node = stack.pop()
+            if node.type not in _CLASSES:
+                stack.extend(node.named_children)
+                continue
+            body = node.child_by_field_name("body")
+            methods = {self.method_name(m): m for m in (body.named_children if body else ())
+                       if m.type == "method_definition"}
+            unmount = methods.get("componentWillUnmount")
+            for method, deps in ((methods.get("componentDidMount"), ()),
+                                 (methods.get("componentDidUpdate"), None)):
+                code = method.child_by_field_name("body") if method is not None else None
+                if method is None or code is None:
+                    continue
+                cleanups = (unmount,) if unmount is not None and deps is not None else ()
+                effect = Effect(self, code, method, deps, True, cleanups, False)
+                self.effects[(method.start_byte, method.end_byte)] = effect
+                for cleanup in cleanups:
+                    self.cleanup_of[(cleanup.start_byte, cleanup.end_byte)] = effect
 
     def _calls_unknown(self, cleanup: Node) -> bool:
         """Tell whether a cleanup calls something the scan cannot see into (it may unbind there).
