@@ -402,11 +402,12 @@ def _clients_with_private(sites: list[Site], clients: list[ClientConfig]) -> set
 
 
 def _fallback_client(clients: list[ClientConfig]) -> ClientConfig | None:
-    """Without a traceable client, use the tree's clients when they all agree on auth."""
+    """Without a traceable client, use the tree's clients when they all agree on auth (the first
+    by file and line, so the answer never depends on the order the files were read in)."""
     if not clients:
         return None
     if len({c.auth for c in clients}) == 1:
-        return clients[0]
+        return min(clients, key=lambda c: (c.file, c.line))
     return None
 
 

@@ -39,8 +39,18 @@ class JsModule(JsResolver):
         super().__init__(rel, source, root, loader, lang)
         self.root = root
         self.clients: dict[str, ClientConfig] = {}
+        self._clients_read = False
 
     # -- clients ----------------------------------------------------------------------------
+    def client_named(self, name: str) -> ClientConfig | None:
+        """The `new Pusher` this module declares under `name`, read now if this module's own scan
+        has not reached it yet (files are scanned in any order, and in several processes)."""
+        if name not in self.clients and not self._clients_read:
+            self._clients_read = True
+            for node, scope in self.news:
+                self._client(node, scope)
+        return self.clients.get(name)
+
     def is_pusher(self, node: Node | None, scope: JsScope, depth: int = 0) -> bool:
         """Tell whether an expression is a Pusher client (by name, `new Pusher`, or import)."""
         node = self.unwrap(node)
@@ -257,7 +267,7 @@ class JsModule(JsResolver):
         if receiver.type == "identifier":
             other, exported = self.imported(text)
             if isinstance(other, JsModule):
-                return other.clients.get(exported)
+                return other.client_named(exported)
         return None
 
     def _origins(self, node: Node | None, scope: JsScope, depth: int = 0) -> list[str] | None:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from .jsresolve import FUNCTIONS, Items, JsScope
 from .jsscan import JsModule
 from .lifecycleclients import ClientKind, ClientRef, client_kind, pusherish, trace
-from .reacteffects import _HOOK, Effect, Kind, Owner, ReactView
+from .reactdeps import HOOK
+from .reacteffects import Effect, Kind, Owner, ReactView
 from .symbols import Sym, literal
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class _Reader:
             if kind == "identifier":
                 if src.startswith(b"use", func.start_byte):
                     name = module.text(func)
-                    if _HOOK.match(name) and name not in _REACT_HOOKS:
+                    if HOOK.match(name) and name not in _REACT_HOOKS:
                         self._add(Act.HOOK_CALL, node, target=name,
                                   source=module.imports.get(name, ("", ""))[0])
                 elif self.view.effects:
@@ -269,7 +270,7 @@ class _Reader:
             current = current.parent
         name = current.child_by_field_name("name") if current is not None else None
         text = self.module.text(name) if name is not None else ""
-        return f"{text}.{action}" if action and _HOOK.match(text) and current is not None and \
+        return f"{text}.{action}" if action and HOOK.match(text) and current is not None and \
             self.module.scope_at(current) is self.module.top else ""
 
     def _guarded(self, node: Node) -> bool:

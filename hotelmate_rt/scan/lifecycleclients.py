@@ -13,7 +13,7 @@ from typing import Any
 
 from .jsresolve import FUNCTIONS, Items, JsScope
 from .jsscan import JsModule
-from .reacteffects import _HOOK
+from .reactdeps import HOOK
 
 Node = Any
 _MAX_DEPTH = 8
@@ -92,7 +92,7 @@ def trace(module: JsModule, node: Node | None, scope: JsScope, depth: int) -> Cl
                 got = trace(target[0], expr, target[1], depth + 1)
                 if got is not None:
                     return got
-        if _HOOK.match(short) and pusherish(name):
+        if HOOK.match(short) and pusherish(name):
             return ClientRef(ClientKind.CONTEXT)
         return None
     if kind == "member_expression":

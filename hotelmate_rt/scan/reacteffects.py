@@ -20,16 +20,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .jsresolve import FUNCTIONS, Items
+from .reactdeps import CLASSES, HOOK, DependencyReader, Node, callee
 
 if TYPE_CHECKING:
     from .jsscan import JsModule
 
-Node = Any
 EFFECTS = frozenset({"useEffect", "useLayoutEffect", "useInsertionEffect"})
 _COMPONENT_WRAPPERS = frozenset({"memo", "forwardRef", "observer"})
-_STATE_HOOKS = frozenset({"useState", "useReducer"})
-_STABLE_HOOKS = frozenset({"useRef", "useDispatch", "useQueryClient", "useNavigate"})
-_HOOK = re.compile(r"use[A-Z0-9]")
 _SETTER = re.compile(r"set[A-Z]")
 # Components that own app-wide things: mounted once, so a client made there is the app's client.
 _APP_LEVEL = re.compile(r"^(?:App|Root|Main)$|Provider$|Layout$")
@@ -42,8 +39,6 @@ _SEEN_CALLS = frozenset({
     "delete", "clear", "set", "push", "splice", "clearTimeout", "clearInterval",
     "cancelAnimationFrame", "removeEventListener", "abort", "log", "debug", "info", "warn",
     "error"})
-_CLASSES = frozenset({"class_declaration", "class", "abstract_class_declaration"})
-_MAX_DEPTH = 6
 _CLASS_METHODS = (b"componentDidMount", b"componentDidUpdate", b"componentWillUnmount")
 
 
@@ -121,14 +116,7 @@ def _norm(text: str) -> str:
     return "".join(text.replace("?.", ".").replace("!", "").split())
 
 
-def _callee(module: JsModule, call: Node) -> str:
-    """Return the name a call calls, without a `React.` prefix (`React.useEffect` -> useEffect)."""
-    func = module.unwrap(call.child_by_field_name("function"))
-    text = module.text(func) if func is not None else ""
-    return text[6:] if text.startswith("React.") else text
-
-
-class ReactView:
+class ReactView(DependencyReader):
     """Where each node of a module sits in React terms (built once per module, on demand)."""
 
     def __init__(self, module: JsModule) -> None:
@@ -142,7 +130,7 @@ class ReactView:
         for node, scope in module.calls:
             func = node.child_by_field_name("function")
             if func is not None and src.endswith(b"Effect", 0, func.end_byte) and \
-                    _callee(module, node) in EFFECTS:
+                    callee(module, node) in EFFECTS:
                 self._effect(node, scope)
         if any(m in src for m in _CLASS_METHODS):
             self._class_effects()
@@ -179,7 +167,7 @@ class ReactView:
         name, kind = self._name(func)
         span = func.parent.parent if kind is Kind.CLASS else func  # a method is its class's code
         if kind is Kind.FUNCTION and name:
-            if _HOOK.match(name):
+            if HOOK.match(name):
                 kind = Kind.HOOK
             elif name[0].isupper() and func.type != "method_definition":
                 kind = Kind.COMPONENT
@@ -197,7 +185,7 @@ class ReactView:
         if func.type == "method_definition":
             body = func.parent
             cls = body.parent if body is not None else None
-            if cls is not None and cls.type in _CLASSES:
+            if cls is not None and cls.type in CLASSES:
                 name = cls.child_by_field_name("name")
                 return (module.text(name) if name is not None else "<class>"), Kind.CLASS
         named = func.child_by_field_name("name")
@@ -207,7 +195,7 @@ class ReactView:
         if parent is not None and parent.type == "arguments":
             call = parent.parent
             if call is not None and call.type == "call_expression" and \
-                    _callee(module, call).rsplit(".", 1)[-1] in _COMPONENT_WRAPPERS:
+                    callee(module, call).rsplit(".", 1)[-1] in _COMPONENT_WRAPPERS:
                 parent = call.parent
         if parent is None:
             return "", Kind.FUNCTION
@@ -277,7 +265,7 @@ class ReactView:
         stack = [self.module.root]
         while stack:
             node = stack.pop()
-            if node.type not in _CLASSES:
+            if node.type not in CLASSES:
                 stack.extend(node.named_children)
                 continue
             body = node.child_by_field_name("body")
@@ -306,7 +294,7 @@ class ReactView:
             if node is None:
                 continue
             if node.type == "call_expression":
-                name = _callee(self.module, node)
+                name = callee(self.module, node)
                 head, tail = name.split(".", 1)[0], name.rsplit(".", 1)[-1]
                 if not (tail in _SEEN_CALLS or head == "console" or _SETTER.match(tail)):
                     return True
@@ -326,7 +314,7 @@ class ReactView:
         args = func.parent
         call = args.parent if args is not None else None
         return call is not None and call.type == "call_expression" and \
-            _callee(self.module, call).rsplit(".", 1)[-1] in _ITERATIONS
+            callee(self.module, call).rsplit(".", 1)[-1] in _ITERATIONS
 
     def _function(self, node: Node | None, scope: Any) -> Node | None:
         """Return the function node an expression is (inline, or a name bound to one)."""
@@ -370,241 +358,3 @@ class ReactView:
                 return True
             current = current.parent
         return False
-
-    # -- dependencies -----------------------------------------------------------------------
-    def stable(self, effect: Effect) -> tuple[str, ...]:
-        """Name the dependencies that never change between renders: module-level names, state
-        setters, refs, `dispatch`, and memoised values with empty dependencies."""
-        out: list[str] = []
-        for dep in effect.deps or ():
-            if not dep.replace(".", "").replace("_", "").replace("$", "").isalnum():
-                continue
-            found = self._declaration(dep.split(".", 1)[0], effect.call)
-            if found is None:
-                out.append(dep)
-                continue
-            kind, value = found[1]
-            value = self.module.unwrap(value)
-            if kind == "stable" or (kind == "value" and value is not None and (
-                    value.type in FUNCTIONS or self._stable_call(value))):
-                out.append(dep)
-        return tuple(out)
-
-    def _stable_call(self, value: Node) -> bool:
-        """Tell whether a value is a stable hook's result (`useRef`, `useCallback(f, [])`)."""
-        if value.type != "call_expression":
-            return False
-        name = _callee(self.module, value)
-        if name in _STABLE_HOOKS:
-            return True
-        args = self.module.arguments(value)
-        last = self.module.unwrap(args[-1]) if len(args) > 1 else None
-        return name in ("useCallback", "useMemo") and last is not None and \
-            last.type == "array" and not last.named_children
-
-    def dependencies(self, expr: Node, effect: Effect) -> tuple[list[str], list[str]]:
-        """Return (inputs, missing) of an expression in an effect: every component-scope value it
-        is built from, and the props/state among them that the dependencies leave out."""
-        inputs: list[str] = []
-        missing: list[str] = []
-        judged = effect.deps is not None and effect.deps_known
-        for path, at in self._references(expr):
-            self._collect(path, at, effect, inputs, 0)
-            if judged:
-                self._judge(path, at, effect, missing, 0)
-        return list(dict.fromkeys(inputs)), list(dict.fromkeys(missing))
-
-    def _collect(self, path: str, at: Node, effect: Effect, out: list[str], depth: int) -> None:
-        """Add `path` and what it is derived from (through effect-local and component names)."""
-        found = self._declaration(path.split(".", 1)[0], at) if depth <= _MAX_DEPTH else None
-        if found is None:
-            return
-        func, (kind, value) = found
-        callback = effect.callback
-        inside = callback.start_byte <= func.start_byte and func.end_byte <= callback.end_byte
-        if not inside:
-            out.append(path)
-        if kind == "value" and value is not None and value.type not in FUNCTIONS:
-            for inner, where in self._references(value):
-                self._collect(inner, where, effect, out, depth + 1)
-
-    def _judge(self, path: str, at: Node, effect: Effect, out: list[str], depth: int) -> None:
-        """Add `path` (or the component-scope name it comes from) to `out` when it is reactive."""
-        if depth > _MAX_DEPTH:
-            return
-        root = path.split(".", 1)[0]
-        found = self._declaration(root, at)
-        if found is None:
-            return
-        func, (kind, value) = found
-        callback = effect.callback
-        if callback.start_byte <= func.start_byte and func.end_byte <= callback.end_byte:
-            if kind == "value" and value is not None:
-                for inner, where in self._references(value):
-                    self._judge(inner, where, effect, out, depth + 1)
-            return
-        assert effect.deps is not None
-        if any(path == d or path.startswith(d + ".") or d.startswith(path + ".")
-               for d in effect.deps):
-            return
-        if kind in ("param", "state") or (
-                kind == "value" and value is not None and self._reactive(value, effect, depth)):
-            out.append(path)
-
-    def _reactive(self, value: Node, effect: Effect, depth: int) -> bool:
-        """Tell whether a component-scope value changes between renders (hooks, props, state)."""
-        value = self.module.unwrap(value)
-        if value is None:
-            return False
-        if value.type == "call_expression":
-            name = _callee(self.module, value)
-            if name in _STABLE_HOOKS:
-                return False
-            if _HOOK.match(name.rsplit(".", 1)[-1]):
-                return True
-        if value.type in FUNCTIONS:
-            return False
-        inner: list[str] = []
-        for path, at in self._references(value):
-            self._judge(path, at, effect, inner, depth + 1)
-        return bool(inner)
-
-    def _references(self, expr: Node) -> list[tuple[str, Node]]:
-        """List the names an expression reads (`hotel.slug` as one path), outside nested functions."""
-        module = self.module
-        out: list[tuple[str, Node]] = []
-        stack = [expr]
-        while stack:
-            node = stack.pop()
-            kind = node.type
-            if kind in FUNCTIONS:
-                continue
-            if kind == "member_expression":
-                path = self._path(node)
-                if path is not None:
-                    out.append((path, node))
-                    continue
-            elif kind in ("identifier", "shorthand_property_identifier"):
-                parent = node.parent
-                if parent is not None and parent.type == "call_expression" and \
-                        parent.child_by_field_name("function") == node:
-                    continue
-                out.append((module.text(node), node))
-                continue
-            elif kind == "pair":
-                value = node.child_by_field_name("value")
-                if value is not None:
-                    stack.append(value)
-                continue
-            stack.extend(reversed(node.named_children))
-        return out
-
-    def _path(self, node: Node) -> str | None:
-        """Return `a.b.c` for a member chain on a name, None for computed or call-based chains."""
-        parts: list[str] = []
-        while node.type == "member_expression":
-            prop = node.child_by_field_name("property")
-            if prop is None or prop.type != "property_identifier":
-                return None
-            parts.append(self.module.text(prop))
-            node = node.child_by_field_name("object")
-            if node is None:
-                return None
-        if node.type != "identifier":
-            return None
-        parts.append(self.module.text(node))
-        return ".".join(reversed(parts))
-
-    def _declaration(self, name: str, at: Node) -> tuple[Node, tuple[str, Node | None]] | None:
-        """Find the function that declares `name` as seen from `at`, and how (param/state/value)."""
-        current = at.parent
-        while current is not None and current.type not in FUNCTIONS:
-            current = current.parent
-        if current is None:
-            return None
-        cache = (name, current.start_byte)
-        if cache in self._found:
-            return self._found[cache]
-        found: tuple[Node, tuple[str, Node | None]] | None = None
-        while current is not None:
-            if current.type in FUNCTIONS:
-                declared = self._declared_in(current)
-                if name in declared:
-                    found = current, declared[name]
-                    break
-            current = current.parent
-        self._found[cache] = found
-        return found
-
-    def _declared_in(self, func: Node) -> dict[str, tuple[str, Node | None]]:
-        """Map each name a function declares (params, consts, state) to its kind and value."""
-        got = self._declared.get(func.start_byte)
-        if got is not None:
-            return got
-        out: dict[str, tuple[str, Node | None]] = {}
-        params = func.child_by_field_name("parameters") or func.child_by_field_name("parameter")
-        if params is not None:
-            for ident in self._bound(params):
-                out[ident] = ("param", None)
-        body = func.child_by_field_name("body")
-        stack = [body] if body is not None and body.type == "statement_block" else []
-        while stack:
-            node = stack.pop()
-            if node.type in FUNCTIONS or node.type in _CLASSES:
-                if node.type == "function_declaration":
-                    named = node.child_by_field_name("name")
-                    if named is not None:
-                        out.setdefault(self.module.text(named), ("value", node))
-                continue
-            if node.type == "variable_declarator":
-                self._declarator(node, out)
-            stack.extend(node.named_children)
-        self._declared[func.start_byte] = out
-        return out
-
-    def _declarator(self, node: Node, out: dict[str, tuple[str, Node | None]]) -> None:
-        """Record the names one `const x = v` / `const [s, setS] = useState()` binds."""
-        name = node.child_by_field_name("name")
-        value = node.child_by_field_name("value")
-        if name is None:
-            return
-        if name.type == "identifier":
-            out[self.module.text(name)] = ("value", value)
-            return
-        state = value is not None and value.type == "call_expression" and \
-            _callee(self.module, value) in _STATE_HOOKS
-        if name.type == "array_pattern" and state:
-            index = 0
-            for item in name.children:
-                if item.type == ",":
-                    index += 1
-                elif item.is_named and item.type != "comment":
-                    for ident in self._bound(item):
-                        out[ident] = ("state", None) if index == 0 else ("stable", None)
-            return
-        for ident in self._bound(name):
-            out[ident] = ("value", value)
-
-    def _bound(self, pattern: Node) -> list[str]:
-        """List the names a parameter list or destructuring pattern binds."""
-        out: list[str] = []
-        stack = [pattern]
-        while stack:
-            node = stack.pop()
-            if node.type in ("identifier", "shorthand_property_identifier_pattern"):
-                out.append(self.module.text(node))
-            elif node.type == "pair_pattern":
-                value = node.child_by_field_name("value")
-                if value is not None:
-                    stack.append(value)
-            elif node.type in ("assignment_pattern", "object_assignment_pattern"):
-                left = node.child_by_field_name("left")
-                if left is not None:
-                    stack.append(left)
-            elif node.type in ("required_parameter", "optional_parameter"):
-                inner = node.child_by_field_name("pattern")
-                if inner is not None:
-                    stack.append(inner)
-            elif node.type not in ("type_annotation", "predefined_type", "type_identifier"):
-                stack.extend(node.named_children)
-        return out

@@ -8,8 +8,9 @@ import pytest
 
 from hotelmate_rt.scan import ScanResult, ScanRule, scan
 from hotelmate_rt.scan.drift import likely_rename
+from hotelmate_rt.scan.model import SiteKind
 from hotelmate_rt.scan.privacy import is_personal
-from tests.helpers import site_rules_only, write_tree
+from tests.helpers import SCAN_FIXTURES, site_rules_only, write_tree
 
 _PUBLISHER = {
     "backend/realtime/__init__.py": "from .publisher import publisher  # noqa: F401\n",
@@ -257,3 +258,19 @@ def test_a_channel_drift_points_at_the_first_line_of_a_multi_line_send(tmp_path:
             """})
     drift = [f for f in _scan(root).findings if f.rule is ScanRule.DRIFT_CHANNEL]
     assert [[(r.file, r.line) for r in f.related] for f in drift] == [[("backend/clock.py", 3)]]
+
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_an_imported_client_is_known_whichever_file_is_read_first(
+        parallel: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subscribe through a client another module creates is tied to that client whether that
+    module's own scan ran before or after (it depended on the order, and so on the worker)."""
+    from hotelmate_rt.scan import engine
+
+    monkeypatch.setattr(engine, "_PARALLEL_MIN_FILES", 1)
+    root = SCAN_FIXTURES / "lifecycle_holdout_c"
+    result = scan([root], None, site_rules_only(), root=root, parallel=parallel)
+    clients = {(s.client.file, s.client.line) if s.client else None for s in result.sites
+               if s.kind is SiteKind.SUBSCRIBE and s.file.startswith("apps/ops/src/components/")}
+    assert clients == {("apps/ops/src/realtime/client.ts", 6)}
