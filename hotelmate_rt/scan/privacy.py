@@ -43,7 +43,7 @@ _PEOPLE = frozenset({
     "employee", "member", "person", "owner", "holder", "cardholder", "traveller", "traveler",
     "visitor", "attendant", "waiter", "manager", "booker", "caller", "patient", "client",
     "housekeeper", "receptionist", "concierge", "porter", "driver", "cleaner", "technician",
-    "chef", "host", "tenant", "resident", "occupant", "passenger", "payer", "requester",
+    "chef", "tenant", "resident", "occupant", "passenger", "payer", "requester",
     "reporter", "assignee", "creator", "agent", "courier", "worker", "colleague", "therapist",
     "supervisor", "buyer", "seller", "partner", "spouse", "parent", "guardian", "doctor",
     "nurse", "instructor"})

@@ -117,7 +117,7 @@ def test_a_channel_led_by_an_identifier_value_is_public(tmp_path: Path, channel:
 
 @pytest.mark.parametrize("name,personal", [
     ("housekeeper_name", True), ("receptionistName", True), ("driver_name", True),
-    ("room_name", False), ("department_name", False)])
+    ("room_name", False), ("department_name", False), ("host_name", False)])
 def test_people_roles_name_persons(name: str, personal: bool) -> None:
     """`<role>_name` is a person's name for staff roles; other `_name` fields are not."""
     assert is_personal(name) is personal
