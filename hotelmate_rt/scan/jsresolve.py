@@ -8,7 +8,7 @@ from typing import Any
 
 from .jskeys import handler_keys
 from .jsparse import MAX_DEPTH, Items, JsScope, Node, node_query
-from .symbols import Guard, Hole, Param, ParamKeys, Sym, Value, assigned, concat_all, dedupe
+from .symbols import Guard, Hole, Param, ParamKeys, Sym, Value, assigned, concat_all, dedupe, fill_params
 
 FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
                        "method_definition", "generator_function_declaration",
@@ -531,23 +531,17 @@ class JsResolver:
         returns: list[Sym] = []
         for expr in callee.returns:
             returns.extend(module.resolve(expr, callee, depth + 1, guard))
-        out: list[Sym] = []
-        for sym in returns:
-            pieces = []
-            for part in sym:
-                if isinstance(part, Param) and part.name in callee.params:
-                    index = callee.params.index(part.name)
-                    got: list[Sym] = []
-                    if 0 <= index < len(args):
-                        got = self.resolve(args[index], scope, depth + 1, guard)
-                    elif part.name in callee.defaults:
-                        got = module.resolve(callee.defaults[part.name], module.top, depth + 1,
-                                             guard)
-                    pieces.append(got or [(Hole(part.name),)])
-                else:
-                    pieces.append([(part,)])
-            out.extend(concat_all(pieces))
-        return dedupe(out)
+
+        def argument(name: str) -> list[Sym]:
+            """Resolve a parameter of the callee from the call's arguments or its default."""
+            index = callee.params.index(name)
+            if index < len(args):
+                return self.resolve(args[index], scope, depth + 1, guard)
+            if name in callee.defaults:
+                return module.resolve(callee.defaults[name], module.top, depth + 1, guard)
+            return []
+
+        return fill_params(returns, callee.params, argument)
 
     def function_for(self, func: Node, scope: JsScope | None = None,
                      depth: int = 0) -> tuple[JsResolver, JsScope] | None:

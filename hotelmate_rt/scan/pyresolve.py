@@ -8,7 +8,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .symbols import Guard, Hole, Param, Sym, assigned, concat_all, dedupe, literal
+from .symbols import Guard, Hole, Param, Sym, assigned, concat_all, dedupe, fill_params, literal
 
 _PERCENT = re.compile(r"%(?:\((?P<key>[^)]*)\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?"
                       r"[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
@@ -489,13 +489,7 @@ class PyResolver:
                 return module.resolve(callee.defaults[name], module.top, depth + 1, guard)
             return []
 
-        out: list[Sym] = []
-        for sym in returns:
-            pieces: list[list[Sym]] = [
-                (param(p.name) or [(Hole(p.name),)]) if isinstance(p, Param) and
-                p.name in callee.params else [(p,)] for p in sym]
-            out.extend(concat_all(pieces))
-        return dedupe(out)
+        return fill_params(returns, callee.params, param)
 
     def _format(self, node: ast.Call, scope: Scope, depth: int, guard: Guard) -> list[Sym]:
         """Resolve `"{}-room-{room}".format(slug, room=n)`."""

@@ -93,6 +93,19 @@ def assigned(owner: object, name: str, values: Iterable[_T], guard: Guard,
     return dedupe([sym for value in values for sym in resolve(value, inner)])
 
 
+def fill_params(returns: Iterable[Sym], params: Sequence[str],
+                argument: Callable[[str], list[Sym]]) -> list[Sym]:
+    """Put a call's arguments into what its callee returns: each of the callee's parameters is
+    replaced by `argument(name)`'s alternatives, or a hole when the call gives nothing for it."""
+    out: list[Sym] = []
+    for sym in returns:
+        pieces: list[list[Sym]] = [
+            (argument(p.name) or [(Hole(p.name),)]) if isinstance(p, Param) and
+            p.name in params else [(p,)] for p in sym]
+        out.extend(concat_all(pieces))
+    return dedupe(out)
+
+
 def literal(sym: Sym) -> str | None:
     """Return the text when the value is fully known, else None."""
     if all(isinstance(p, str) for p in sym):
